@@ -1,0 +1,159 @@
+/**
+ * The catalog: backend names to backends, opening a store by name, and loading plugins.
+ *
+ * @module
+ */
+
+import { type Backend, type Store, StoreError } from "@kvkit/store";
+import { mapBackend } from "./map_store.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyBackend = Backend<any>;
+
+// Every built-in backend, by catalog name. Each store package registers itself here.
+const BUILTINS: ReadonlyMap<string, AnyBackend> = new Map<string, AnyBackend>(
+  [mapBackend].map((b) => [b.name, b]),
+);
+
+/** A catalog entry: a backend's name and its one-line summary. */
+export interface BackendInfo {
+  /** The catalog name. */
+  readonly name: string;
+  /** One line saying what the store is. */
+  readonly summary: string;
+}
+
+/**
+ * Lists the built-in backends.
+ *
+ * @returns Each backend's name and summary, sorted by name.
+ *
+ * @example
+ * ```ts
+ * import { listBackends } from "@kvkit/backends";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(listBackends().some((b) => b.name === "map"));
+ * ```
+ */
+export function listBackends(): BackendInfo[] {
+  return [...BUILTINS.values()]
+    .map(({ name, summary }) => ({ name, summary }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function unknown(name: string): StoreError {
+  const known = [...BUILTINS.keys()].sort().join(", ");
+  return new StoreError(
+    "EINVAL",
+    `unknown backend '${name}'; known backends: ${known} (or a module path exporting 'backend')`,
+  );
+}
+
+/**
+ * Finds a built-in backend by name.
+ *
+ * @param name A catalog name such as `"rhash"`.
+ * @returns The backend.
+ * @throws {StoreError} `EINVAL` naming the known backends when `name` is not one.
+ *
+ * @example
+ * ```ts
+ * import { getBackend } from "@kvkit/backends";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(getBackend("map").name, "map");
+ * assert.throws(() => getBackend("nope"), /known backends: .*map/);
+ * ```
+ */
+export function getBackend(name: string): AnyBackend {
+  const backend = BUILTINS.get(name);
+  if (backend === undefined) throw unknown(name);
+  return backend;
+}
+
+/**
+ * Opens a new store of a built-in backend.
+ *
+ * @param name A catalog name such as `"map"`.
+ * @param options The backend's options (`keySize`, `valueSize`, `maxEntries`, ...).
+ * @returns A new, empty store.
+ * @throws {StoreError} `EINVAL` for an unknown name or bad options.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "@kvkit/backends";
+ * import { u32Key } from "@kvkit/store";
+ * import assert from "node:assert/strict";
+ *
+ * const store = openStore("map", { keySize: 4, valueSize: 4 });
+ * store.set(u32Key(42), new Uint8Array([1, 2, 3, 4]));
+ * assert.equal(store.size, 1);
+ * ```
+ */
+export function openStore(name: string, options?: Record<string, unknown>): Store {
+  return getBackend(name).create(options);
+}
+
+function isPath(spec: string): boolean {
+  return /^(\.{1,2}[\\/]|\/|[A-Za-z]:[\\/])/.test(spec) || /\.[cm]?[jt]sx?$/.test(spec);
+}
+
+function cwdUrl(): URL {
+  const proc = (globalThis as { process?: { cwd?: () => string } }).process;
+  const cwd = proc?.cwd?.() ?? "/";
+  return new URL(`file://${cwd.replaceAll("\\", "/").replace(/^(?!\/)/, "/")}/`);
+}
+
+/**
+ * Loads a backend by catalog name, or from any module specifier or file path whose module
+ * exports `backend` - so a third-party store plugs into every kvkit tool with no change to
+ * kvkit. A relative path is resolved against `base` (default: the working directory).
+ *
+ * @param nameOrSpecifier A catalog name, a file path (`./my_store.ts`), or a module specifier
+ * (`npm:…`, `jsr:…`, `file:…`, `https:…`).
+ * @param base The URL relative paths are resolved against.
+ * @returns The backend.
+ * @throws {StoreError} `EINVAL` when the name is unknown, the module cannot be loaded or does
+ * not export a `backend` with a `name` and a `create` function.
+ *
+ * @example
+ * ```ts
+ * import { loadBackend } from "@kvkit/backends";
+ * import assert from "node:assert/strict";
+ *
+ * const backend = await loadBackend("map");
+ * assert.equal(backend.create().size, 0);
+ * await assert.rejects(loadBackend("./no/such/plugin.ts"), { code: "EINVAL" });
+ * ```
+ */
+export async function loadBackend(
+  nameOrSpecifier: string,
+  base?: URL | string,
+): Promise<AnyBackend> {
+  const builtin = BUILTINS.get(nameOrSpecifier);
+  if (builtin !== undefined) return builtin;
+  if (!isPath(nameOrSpecifier) && !/^[a-z][a-z0-9+.-]*:/i.test(nameOrSpecifier)) {
+    throw unknown(nameOrSpecifier);
+  }
+  const url = isPath(nameOrSpecifier)
+    ? new URL(nameOrSpecifier.replaceAll("\\", "/"), base ?? cwdUrl()).href
+    : nameOrSpecifier;
+  let mod: { backend?: unknown };
+  try {
+    mod = await import(url);
+  } catch (err) {
+    throw new StoreError("EINVAL", `cannot load plugin '${nameOrSpecifier}': ${err}`);
+  }
+  const backend = mod.backend as Partial<AnyBackend> | undefined;
+  if (
+    typeof backend !== "object" || backend === null || typeof backend.name !== "string" ||
+    typeof backend.create !== "function"
+  ) {
+    throw new StoreError(
+      "EINVAL",
+      `plugin '${nameOrSpecifier}' does not export a 'backend' with a name and create()`,
+    );
+  }
+  return backend as AnyBackend;
+}

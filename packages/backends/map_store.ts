@@ -1,0 +1,194 @@
+/**
+ * The `map` backend: a plain `Map` keyed by the latin1 string of the key bytes - what a
+ * JavaScript user would write without kvkit, and the everyday baseline of every benchmark.
+ *
+ * @module
+ */
+
+import {
+  type Backend,
+  type Batch,
+  type BatchOptions,
+  type Capabilities,
+  checkKey,
+  checkUpdate,
+  EXIST,
+  lookupBatch,
+  NOEXIST,
+  type Store,
+  StoreError,
+} from "@kvkit/store";
+
+/** Options of the `map` backend. */
+export interface MapStoreOptions {
+  /** Key length in bytes (default 4). */
+  keySize: number;
+  /** Value length in bytes (default 8). */
+  valueSize: number;
+  /** The most entries; a new key past it is `E2BIG` (default 2^24). */
+  maxEntries: number;
+}
+
+// Per-entry bytes V8 spends beyond the key and value bytes: the Map's hash-table slot (~3
+// words), the string header (16 B) and the Uint8Array object with its backing-store record.
+const ENTRY_OVERHEAD = 24 + 16 + 96;
+
+const latin1 = (bytes: Uint8Array): string => String.fromCharCode.apply(null, bytes as never);
+const fromLatin1 = (s: string): Uint8Array => {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+};
+
+function positiveInt(name: string, value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new StoreError("EINVAL", `${name} ${value} is not an integer in 1..${max}`);
+  }
+  return value;
+}
+
+/**
+ * A `Map<string, Uint8Array>` with fixed key and value sizes behind the {@linkcode Store}
+ * contract. Unordered: iteration and `nextKey` follow insertion order.
+ *
+ * | operation | cost |
+ * | --- | --- |
+ * | get / set / delete | O(key size) expected |
+ * | nextKey after the previous result | O(1) amortised |
+ * | nextKey of any other present key | O(n) |
+ *
+ * @example
+ * ```ts
+ * import { MapStore } from "@kvkit/backends";
+ * import { u32Key, NOEXIST } from "@kvkit/store";
+ * import assert from "node:assert/strict";
+ *
+ * const store = new MapStore({ keySize: 4, valueSize: 2 });
+ * store.set(u32Key(1), new Uint8Array([1, 2]), NOEXIST);
+ * assert.deepEqual(store.get(u32Key(1)), new Uint8Array([1, 2]));
+ * assert.throws(() => store.set(u32Key(1), new Uint8Array(2), NOEXIST), { code: "EEXIST" });
+ * ```
+ */
+export class MapStore implements Store {
+  readonly backend = "map";
+  readonly capabilities: Capabilities;
+  readonly #map = new Map<string, Uint8Array>();
+  // The iterator of the last nextKey walk, so a walk by nextKey is O(n) overall, not O(n²).
+  #walkKey: string | undefined;
+  #walk: Iterator<string> | undefined;
+
+  /** @param options Key and value sizes and the entry limit. */
+  constructor(options: Partial<MapStoreOptions> = {}) {
+    const keySize = positiveInt("keySize", options.keySize, 4, 1 << 16);
+    const valueSize = positiveInt("valueSize", options.valueSize, 8, 1 << 24);
+    const maxEntries = positiveInt("maxEntries", options.maxEntries, 1 << 24, 2 ** 32);
+    this.capabilities = {
+      keySize: { min: keySize, max: keySize },
+      valueSize: { min: valueSize, max: valueSize },
+      maxEntries,
+      ordered: false,
+      fullError: "E2BIG",
+      valueTooBig: "EINVAL",
+      lock: false,
+    };
+  }
+
+  /** The number of entries. */
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** @inheritdoc */
+  get(key: Uint8Array): Uint8Array | undefined {
+    checkKey(this.capabilities, key);
+    return this.#map.get(latin1(key))?.slice();
+  }
+
+  /** @inheritdoc */
+  has(key: Uint8Array): boolean {
+    checkKey(this.capabilities, key);
+    return this.#map.has(latin1(key));
+  }
+
+  /** @inheritdoc */
+  set(key: Uint8Array, value: Uint8Array, flags = 0): void {
+    const mode = checkUpdate(this.capabilities, key, value, flags);
+    const k = latin1(key);
+    const present = this.#map.has(k);
+    if (mode === NOEXIST && present) throw new StoreError("EEXIST", "key exists");
+    if (mode === EXIST && !present) throw new StoreError("ENOENT", "key not found");
+    if (!present && this.#map.size >= this.capabilities.maxEntries) {
+      throw new StoreError("E2BIG", `store is full (${this.capabilities.maxEntries} entries)`);
+    }
+    this.#map.set(k, value.slice());
+  }
+
+  /** @inheritdoc */
+  delete(key: Uint8Array): boolean {
+    checkKey(this.capabilities, key);
+    return this.#map.delete(latin1(key));
+  }
+
+  /** @inheritdoc */
+  clear(): void {
+    this.#map.clear();
+    this.#walk = this.#walkKey = undefined;
+  }
+
+  /** @inheritdoc */
+  nextKey(key?: Uint8Array): Uint8Array | undefined {
+    if (key !== undefined) checkKey(this.capabilities, key);
+    const k = key === undefined ? undefined : latin1(key);
+    if (k === undefined || !this.#map.has(k)) {
+      this.#walk = this.#map.keys();
+    } else if (k !== this.#walkKey || this.#walk === undefined) {
+      this.#walk = this.#map.keys();
+      while (this.#walk.next().value !== k);
+    }
+    const next = this.#walk.next();
+    this.#walkKey = next.done ? undefined : next.value;
+    return next.done ? undefined : fromLatin1(next.value);
+  }
+
+  /** @inheritdoc */
+  *entries(): IterableIterator<[Uint8Array, Uint8Array]> {
+    for (const [k, v] of this.#map) yield [fromLatin1(k), v.slice()];
+  }
+
+  /** @inheritdoc */
+  *keys(): IterableIterator<Uint8Array> {
+    for (const k of this.#map.keys()) yield fromLatin1(k);
+  }
+
+  /** @inheritdoc */
+  *values(): IterableIterator<Uint8Array> {
+    for (const v of this.#map.values()) yield v.slice();
+  }
+
+  /** @inheritdoc */
+  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
+    return this.entries();
+  }
+
+  /** @inheritdoc */
+  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
+    return lookupBatch(this, cursor, count, options);
+  }
+
+  /**
+   * An estimate, since V8 does not expose a Map's footprint: per entry, the key and value
+   * bytes plus the hash-table slot, string header and typed-array object.
+   */
+  memoryUsage(): number {
+    const { keySize, valueSize } = this.capabilities;
+    return this.#map.size * (ENTRY_OVERHEAD + keySize.max + valueSize.max) + 64;
+  }
+}
+
+/** The `map` backend of the catalog. */
+export const mapBackend: Backend<MapStoreOptions> = {
+  name: "map",
+  summary: "plain Map keyed by the latin1 string of the key bytes (the everyday baseline)",
+  create: (options?: Partial<MapStoreOptions>): Store => new MapStore(options),
+};

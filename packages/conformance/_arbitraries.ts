@@ -1,0 +1,156 @@
+// Keys, values and operations generated from a store's capabilities.
+
+import type { Capabilities } from "@kvkit/store";
+import fc from "fast-check";
+
+const le32 = (n: number): Uint8Array =>
+  new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24]);
+
+/** The `i`-th of many distinct valid keys, for filling a store. */
+export function distinctKey(caps: Capabilities, i: number): Uint8Array | undefined {
+  const { keyRange, keySize } = caps;
+  if (keyRange !== undefined) {
+    return keyRange.min + i <= keyRange.max ? le32(keyRange.min + i) : undefined;
+  }
+  let len = keySize.min;
+  while (len < keySize.max && len < 4 && i >= 256 ** len) len++;
+  if (len < 4 && i >= 256 ** len) return undefined;
+  const key = new Uint8Array(len);
+  // The index in the last bytes, big-endian, and a varied first byte so hashes spread.
+  for (let b = len - 1, n = i; b >= 0 && b >= len - 4; b--, n = Math.floor(n / 256)) {
+    key[b] = n & 0xff;
+  }
+  if (len > 4) key[0] = (i * 37) & 0xff;
+  return key;
+}
+
+/** A deterministic pool of valid keys, small enough that operations collide. */
+export function keyPool(caps: Capabilities, size: number): Uint8Array[] {
+  const { keySize } = caps;
+  if (caps.keyRange !== undefined || keySize.min === keySize.max) {
+    const pool: Uint8Array[] = [];
+    for (let i = 0; pool.length < size; i++) {
+      const k = distinctKey(caps, i);
+      if (k === undefined) break;
+      pool.push(k);
+    }
+    return pool;
+  }
+  // Variable-length keys over a small alphabet, so they share prefixes and extend each other.
+  const alphabet = [0x00, 0x01, 0x7f, 0xff];
+  const seen = new Set<string>();
+  const pool: Uint8Array[] = [];
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const maxLen = Math.min(keySize.max, keySize.min + 4);
+  for (let tries = 0; pool.length < size && tries < size * 50; tries++) {
+    const len = keySize.min + rand(maxLen - keySize.min + 1);
+    const key = Uint8Array.from({ length: len }, () => alphabet[rand(alphabet.length)]!);
+    const id = key.join(",");
+    if (!seen.has(id)) seen.add(id), pool.push(key);
+  }
+  if (keySize.max <= 4096) pool.push(new Uint8Array(keySize.max).fill(0x7f));
+  return pool;
+}
+
+/** Keys every store must reject with EINVAL: wrong lengths and out-of-range integers. */
+export function invalidKeys(caps: Capabilities): Uint8Array[] {
+  const { keySize, keyRange } = caps;
+  const keys: Uint8Array[] = [];
+  if (keySize.min > 0) keys.push(new Uint8Array(keySize.min - 1));
+  if (keySize.max < 1 << 16) keys.push(new Uint8Array(keySize.max + 1));
+  if (keyRange !== undefined) {
+    if (keyRange.max < 0xffff_ffff) keys.push(le32(keyRange.max + 1), le32(0xffff_ffff));
+    if (keyRange.min > 0) keys.push(le32(keyRange.min - 1));
+  }
+  return keys;
+}
+
+/** Value lengths the store accepts, a few of them. */
+export function validValueLengths(caps: Capabilities): number[] {
+  const { valueSize, valueSizes } = caps;
+  if (valueSizes !== undefined) return [...valueSizes];
+  const max = Math.min(valueSize.max, Math.max(valueSize.min, 4096));
+  return [...new Set([valueSize.min, max, Math.floor((valueSize.min + max) / 2)])];
+}
+
+/** Value lengths the store rejects, with the error each gets. */
+export function invalidValueLengths(caps: Capabilities): number[] {
+  const { valueSize, valueSizes } = caps;
+  const lengths: number[] = [];
+  if (valueSize.min > 0) lengths.push(valueSize.min - 1);
+  if (valueSize.max < 1 << 20) lengths.push(valueSize.max + 1);
+  if (valueSizes !== undefined) {
+    for (let n = valueSize.min; n <= valueSize.max; n++) {
+      if (!valueSizes.includes(n)) {
+        lengths.push(n);
+        break;
+      }
+    }
+  }
+  return lengths;
+}
+
+/** One operation of a generated sequence. */
+export type Op =
+  | {
+    readonly op: "set";
+    readonly key: Uint8Array;
+    readonly value: Uint8Array;
+    readonly flags: number;
+  }
+  | { readonly op: "get" | "has" | "delete"; readonly key: Uint8Array }
+  | { readonly op: "nextKey"; readonly key: Uint8Array | undefined }
+  | { readonly op: "clear" }
+  | { readonly op: "batch"; readonly count: number; readonly delete: boolean };
+
+/** Sequences of valid and invalid operations over a small key pool. */
+export function opsArbitrary(caps: Capabilities, maxOps: number): fc.Arbitrary<Op[]> {
+  const pool = keyPool(caps, Math.max(4, Math.min(caps.maxEntries + 2, 24)));
+  const bad = invalidKeys(caps);
+  const key = bad.length > 0
+    ? fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...pool) }, {
+      weight: 1,
+      arbitrary: fc.constantFrom(...bad),
+    })
+    : fc.constantFrom(...pool);
+  const lengths = [...validValueLengths(caps), ...invalidValueLengths(caps)];
+  const good = validValueLengths(caps);
+  const length = fc.oneof(
+    { weight: 10, arbitrary: fc.constantFrom(...good) },
+    { weight: 1, arbitrary: fc.constantFrom(...lengths) },
+  );
+  const value = length.chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
+  const flags = fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom(0, 1, 2) },
+    { weight: 1, arbitrary: fc.constantFrom(3, 4, 5, 8, -1, 0.5) },
+  );
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 8, arbitrary: fc.record({ op: fc.constant("set" as const), key, value, flags }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ op: fc.constantFrom("get" as const, "has" as const), key }),
+    },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant("delete" as const), key }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("nextKey" as const),
+        key: fc.option(key, { nil: undefined }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant("batch" as const),
+        count: fc.integer({ min: 1, max: 5 }),
+        delete: fc.boolean(),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ op: "clear" as const }) },
+  );
+  return fc.array(op, { maxLength: maxOps, size: "max" });
+}
