@@ -5,14 +5,16 @@
  */
 
 import { type Backend, type Store, StoreError } from "@kvkit/store";
+import { htabBackend } from "@kvkit/htab";
 import { mapBackend } from "./map_store.ts";
 
+/** A backend of any options type, as the catalog holds them. */
 // deno-lint-ignore no-explicit-any
-type AnyBackend = Backend<any>;
+export type AnyBackend = Backend<any>;
 
 // Every built-in backend, by catalog name. Each store package registers itself here.
 const BUILTINS: ReadonlyMap<string, AnyBackend> = new Map<string, AnyBackend>(
-  [mapBackend].map((b) => [b.name, b]),
+  [mapBackend, htabBackend].map((b) => [b.name, b]),
 );
 
 /** A catalog entry: a backend's name and its one-line summary. */

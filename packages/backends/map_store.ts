@@ -71,14 +71,20 @@ function positiveInt(name: string, value: unknown, fallback: number, max: number
  * ```
  */
 export class MapStore implements Store {
+  /** The catalog name, `"map"`. */
   readonly backend = "map";
+  /** Fixed key and value sizes, `maxEntries`, unordered, full is `E2BIG`. */
   readonly capabilities: Capabilities;
   readonly #map = new Map<string, Uint8Array>();
   // The iterator of the last nextKey walk, so a walk by nextKey is O(n) overall, not O(n²).
   #walkKey: string | undefined;
   #walk: Iterator<string> | undefined;
 
-  /** @param options Key and value sizes and the entry limit. */
+  /**
+   * Makes an empty store.
+   *
+   * @param options Key and value sizes and the entry limit.
+   */
   constructor(options: Partial<MapStoreOptions> = {}) {
     const keySize = positiveInt("keySize", options.keySize, 4, 1 << 16);
     const valueSize = positiveInt("valueSize", options.valueSize, 8, 1 << 24);
@@ -99,19 +105,19 @@ export class MapStore implements Store {
     return this.#map.size;
   }
 
-  /** @inheritdoc */
+  /** The value of `key` as a copy, or `undefined`. */
   get(key: Uint8Array): Uint8Array | undefined {
     checkKey(this.capabilities, key);
     return this.#map.get(latin1(key))?.slice();
   }
 
-  /** @inheritdoc */
+  /** Whether `key` is present. */
   has(key: Uint8Array): boolean {
     checkKey(this.capabilities, key);
     return this.#map.has(latin1(key));
   }
 
-  /** @inheritdoc */
+  /** Creates or updates `key` according to `flags`. */
   set(key: Uint8Array, value: Uint8Array, flags = 0): void {
     const mode = checkUpdate(this.capabilities, key, value, flags);
     const k = latin1(key);
@@ -124,19 +130,19 @@ export class MapStore implements Store {
     this.#map.set(k, value.slice());
   }
 
-  /** @inheritdoc */
+  /** Removes `key`; `false` when it was absent. */
   delete(key: Uint8Array): boolean {
     checkKey(this.capabilities, key);
     return this.#map.delete(latin1(key));
   }
 
-  /** @inheritdoc */
+  /** Removes every entry. */
   clear(): void {
     this.#map.clear();
     this.#walk = this.#walkKey = undefined;
   }
 
-  /** @inheritdoc */
+  /** The key after `key` in insertion order; the first key for an absent key. */
   nextKey(key?: Uint8Array): Uint8Array | undefined {
     if (key !== undefined) checkKey(this.capabilities, key);
     const k = key === undefined ? undefined : latin1(key);
@@ -151,27 +157,27 @@ export class MapStore implements Store {
     return next.done ? undefined : fromLatin1(next.value);
   }
 
-  /** @inheritdoc */
+  /** Every entry, as copies, in insertion order. */
   *entries(): IterableIterator<[Uint8Array, Uint8Array]> {
     for (const [k, v] of this.#map) yield [fromLatin1(k), v.slice()];
   }
 
-  /** @inheritdoc */
+  /** Every key, as copies. */
   *keys(): IterableIterator<Uint8Array> {
     for (const k of this.#map.keys()) yield fromLatin1(k);
   }
 
-  /** @inheritdoc */
+  /** Every value, as copies. */
   *values(): IterableIterator<Uint8Array> {
     for (const v of this.#map.values()) yield v.slice();
   }
 
-  /** @inheritdoc */
+  /** Same as `entries()`. */
   [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
     return this.entries();
   }
 
-  /** @inheritdoc */
+  /** Up to `count` entries after `cursor` (the generic batch built on `nextKey`). */
   lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
     return lookupBatch(this, cursor, count, options);
   }

@@ -48,7 +48,9 @@ export interface ConformanceCheck {
   readonly run: () => void;
 }
 
-type AnyBackend = Backend<Record<string, unknown>>;
+/** A backend of any options type. */
+// deno-lint-ignore no-explicit-any
+export type AnyBackend = Backend<any>;
 
 const value = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill & 0xff);
 

@@ -44,6 +44,8 @@ export class StoreError extends Error {
   readonly errno: number;
 
   /**
+   * Makes an error whose message is `"<code>: <detail>"`.
+   *
    * @param code The symbolic error code.
    * @param detail What was wrong, and with which value.
    */
