@@ -6,6 +6,7 @@
 
 import { type Backend, type Store, StoreError } from "@kvkit/store";
 import { htabBackend } from "@kvkit/htab";
+import { skStorageBackend } from "@kvkit/sk-storage";
 import { mapBackend } from "./map_store.ts";
 
 /** A backend of any options type, as the catalog holds them. */
@@ -14,7 +15,7 @@ export type AnyBackend = Backend<any>;
 
 // Every built-in backend, by catalog name. Each store package registers itself here.
 const BUILTINS: ReadonlyMap<string, AnyBackend> = new Map<string, AnyBackend>(
-  [mapBackend, htabBackend].map((b) => [b.name, b]),
+  [mapBackend, htabBackend, skStorageBackend].map((b) => [b.name, b]),
 );
 
 /** A catalog entry: a backend's name and its one-line summary. */
