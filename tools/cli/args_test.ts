@@ -1,0 +1,48 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { parseExploreArgs } from "./args.ts";
+
+describe("parseExploreArgs", () => {
+  it("maps any --kebab-case option to a camelCase backend option, typed", () => {
+    const a = parseExploreArgs([
+      "qptrie",
+      "--max-key-length",
+      "32",
+      "--value-size=16",
+      "--mode",
+      "lru",
+      "--shared",
+      "false",
+      "--prealloc",
+      "--no-resize",
+      "--ratio",
+      "0.5",
+    ]);
+    assert.equal(a.backend, "qptrie");
+    assert.deepEqual(a.options, {
+      maxKeyLength: 32,
+      valueSize: 16,
+      mode: "lru",
+      shared: false,
+      prealloc: true,
+      resize: false,
+      ratio: 0.5,
+    });
+  });
+
+  it("keeps the explorer's own flags apart, wherever they stand", () => {
+    const a = parseExploreArgs(["--json", "-s", "x.kvs", "--key-size", "8", "-i", "--no-color"]);
+    assert.equal(a.backend, undefined);
+    assert.deepEqual(a.options, { keySize: 8 });
+    assert.equal(a.script, "x.kvs");
+    assert.equal(a.json, true);
+    assert.equal(a.interactive, true);
+    assert.equal(a.color, false);
+  });
+
+  it("rejects two backends, an unknown short flag, and a flag without its value", () => {
+    assert.throws(() => parseExploreArgs(["map", "rhash"]), /one backend only/);
+    assert.throws(() => parseExploreArgs(["-k", "8"]), /unknown flag -k/);
+    assert.throws(() => parseExploreArgs(["--script"]), /--script needs a value/);
+  });
+});

@@ -1,0 +1,302 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { listBackends } from "@kvkit/backends";
+import { explore } from "./explore.ts";
+import { complete } from "./repl.ts";
+import { removeTempDirs, tempDir } from "./_spawn_main.ts";
+
+const PLUGIN = fileURLToPath(new URL("./testdata/sorted_plugin.ts", import.meta.url));
+
+async function run(
+  argv: string[],
+  input: string,
+): Promise<{ code: number; out: string; err: string }> {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (d) => out += d);
+  stderr.on("data", (d) => err += d);
+  stdin.end(input);
+  const code = await explore(argv, { stdin, stdout, stderr });
+  return { code, out, err };
+}
+
+const json = (out: string): Record<string, unknown>[] =>
+  out.trim().split("\n").map((l) => JSON.parse(l));
+
+describe("explorer script mode", () => {
+  it("runs every line, reports errors with line numbers, exits 1 when one failed", async () => {
+    const r = await run(
+      ["map", "--value-size", "2"],
+      "set 1 0x0102\n# c\nget 1\nset 1 0x01\nget 2\n",
+    );
+    assert.equal(r.code, 1);
+    assert.equal(r.out, "created 0x01000000 |....| => 0x0102 |..|\n0x0102 |..|\n(not found)\n");
+    assert.match(r.err, /^line 4: set: error EINVAL \(-22\): value '0x01' is 1 byte .* 'pad'/);
+  });
+
+  it("exits 0 when every command succeeded, and stops at quit", async () => {
+    const r = await run(["map"], "set 1 u64:1\nquit\nget nonsense\n");
+    assert.equal(r.code, 0);
+    assert.equal(r.err, "");
+  });
+
+  it("prints one JSON object per command, errors included, with the StoreError code", async () => {
+    const r = await run(
+      ["map", "--json", "--key-size", "8", "--value-size", "4", "--max-entries", "1"],
+      "set 1 u32:7 noexist\nset 1 u32:8 noexist\nset 2 u32:9\nget 1\nkeys\nsize\n",
+    );
+    const [a, b, c, d, e, f] = json(r.out);
+    assert.deepEqual(a, {
+      command: "set",
+      ok: true,
+      key: "0x0100000000000000",
+      value: "0x07000000",
+      flags: 1,
+      result: "created",
+    });
+    assert.deepEqual(b, {
+      command: "set",
+      ok: false,
+      code: "EEXIST",
+      errno: -17,
+      message: "key exists",
+      line: 2,
+    });
+    assert.equal(c!.code, "E2BIG");
+    assert.equal(d!.value, "0x07000000");
+    assert.deepEqual(e!.keys, [{ key: "0x0100000000000000" }]);
+    assert.equal(f!.size, 1);
+    assert.equal(r.code, 1);
+  });
+
+  it("walks batches with a cursor and deletes with them", async () => {
+    const r = await run(
+      ["map", "--json"],
+      "set 1 u64:1\nset 2 u64:2\nset 3 u64:3\nbatch 2\nbatch 2 continue\nbatch 5 --delete\nsize\n",
+    );
+    const out = json(r.out);
+    const first = out[3] as { entries: unknown[]; cursor: string };
+    const second = out[4] as { entries: unknown[]; cursor: null };
+    assert.equal(first.entries.length, 2);
+    assert.equal(typeof first.cursor, "string");
+    assert.equal(second.entries.length, 1);
+    assert.equal(second.cursor, null);
+    assert.equal((out[5] as { entries: unknown[] }).entries.length, 3);
+    assert.equal(out[6]!.size, 0);
+  });
+
+  it("reports unknown backends and bad options with exit code 2", async () => {
+    const r = await run(["nope"], "");
+    assert.equal(r.code, 2);
+    assert.match(r.err, /unknown backend 'nope'; known backends: .*map/);
+    assert.equal((await run(["map", "--key-size", "0"], "")).code, 2);
+  });
+
+  it("opens the default backend when none is named", async () => {
+    const r = await run(["--json"], "stats\n");
+    const want = listBackends().some((b) => b.name === "rhash") ? "rhash" : "map";
+    assert.equal(json(r.out)[0]!.backend, want);
+  });
+});
+
+describe("explorer plugins", () => {
+  it("loads a plugin by path, seeks ordered keys by prefix and from, and dumps describe()", async () => {
+    const r = await run(
+      [PLUGIN, "--value-size", "1", "--json"],
+      [
+        'set "apple" u8:1',
+        'set "apricot" u8:2',
+        'set "banana" u8:3',
+        'set "b" u8:4',
+        'keys prefix "ap"',
+        'keys from "ba"',
+        "iter prefix str:b limit 1",
+        "dump",
+        "stats",
+        'lpm "applesauce"',
+        'lpm "cherry"',
+      ].join("\n"),
+    );
+    assert.equal(r.code, 0, r.err);
+    const out = json(r.out);
+    const keys = (i: number) =>
+      (out[i]!.keys as { key: string }[]).map((k) => Buffer.from(k.key.slice(2), "hex").toString());
+    assert.deepEqual(keys(4), ["apple", "apricot"]);
+    assert.deepEqual(keys(5), ["banana"]);
+    assert.equal((out[6]!.entries as unknown[]).length, 1);
+    assert.equal(out[6]!.total, 2);
+    assert.match(out[7]!.layout as string, /^sorted-fixture: 4 keys in one sorted array/);
+    assert.equal(out[8]!.backend, "sorted-fixture");
+    assert.deepEqual(out[9], {
+      command: "lpm",
+      ok: true,
+      found: true,
+      key: "0x6170706c65",
+      value: "0x01",
+    });
+    assert.equal(out[10]!.found, false);
+  });
+
+  it("refuses 'from' on an unordered store with EOPNOTSUPP", async () => {
+    const r = await run(["map", "--json"], "keys from 1\n");
+    assert.equal(json(r.out)[0]!.code, "EOPNOTSUPP");
+  });
+
+  it("switches stores with open, by name or path", async () => {
+    const r = await run(
+      ["map", "--json"],
+      `set 1 u64:1\nopen ${PLUGIN} --max-entries 2\nsize\nstats\n`,
+    );
+    const out = json(r.out);
+    assert.equal(out[1]!.dropped, 1);
+    assert.equal(out[2]!.size, 0);
+    assert.equal((out[3]!.capabilities as { maxEntries: number }).maxEntries, 2);
+  });
+});
+
+describe("explorer save and load", () => {
+  it("round-trips a store through an image, also into a new session with --load", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "a.kvimg");
+    const save = await run(
+      ["map", "--value-size", "4"],
+      `set 1 "abcd"\nset 2 u32:2\nsave ${file}\nclear\nload ${file}\niter\n`,
+    );
+    assert.equal(save.code, 0, save.err);
+    assert.match(save.out, /saved 2 entries to .*a\.kvimg/);
+    assert.match(save.out, /loaded 2 entries/);
+    const again = await run(["--load", file, "--json"], "stats\niter\n");
+    const [stats, iter] = json(again.out);
+    assert.equal(stats!.backend, "map");
+    assert.deepEqual(stats!.options, { valueSize: 4 });
+    assert.deepEqual(iter!.entries, [
+      { key: "0x01000000", value: "0x61626364" },
+      { key: "0x02000000", value: "0x02000000" },
+    ]);
+  });
+
+  it("loads into another backend entry by entry when sizes fit, else loads nothing", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "b.kvimg");
+    await run(["map", "--value-size", "1"], `set 1 u8:1\nset 2 u8:2\nsave ${file}\n`);
+    const ok = await run([PLUGIN, "--value-size", "1", "--json"], `load ${file}\nsize\n`);
+    assert.equal(json(ok.out)[0]!.imageBackend, "map");
+    assert.equal(json(ok.out)[1]!.size, 2);
+    const tooMany = await run(
+      [PLUGIN, "--value-size", "1", "--max-entries", "1", "--json"],
+      `set "x" u8:9\nload ${file}\niter\n`,
+    );
+    const [, failed, iter] = json(tooMany.out);
+    assert.equal(failed!.code, "ENOSPC");
+    assert.match(failed!.message as string, /nothing loaded.*open map --value-size 1/);
+    assert.deepEqual(iter!.entries, [{ key: "0x78", value: "0x09" }]);
+    const wrongSize = await run([PLUGIN, "--value-size", "2", "--json"], `load ${file}\nsize\n`);
+    assert.equal(json(wrongSize.out)[0]!.code, "EINVAL");
+    assert.equal(json(wrongSize.out)[1]!.size, 0);
+  });
+
+  it("rejects corrupt, truncated and wrong-version images and keeps the store as it was", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "c.kvimg");
+    await run(["map"], `set 1 u64:1\nset 2 u64:2\nsave ${file}\n`);
+    const good = new Uint8Array(await readFile(file));
+    const cases: [string, Uint8Array, RegExp][] = [
+      ["corrupt", good.map((b, i) => i === good.length - 10 ? b ^ 1 : b), /checksum mismatch/],
+      ["truncated", good.subarray(0, good.length - 7), /truncated/],
+      ["version", good.map((b, i) => i === 8 ? 9 : b), /format version 9/],
+      ["junk", new TextEncoder().encode("not an image"), /not a kvkit store image/],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const bad = join(dir, `${name}.kvimg`);
+      await writeFile(bad, bytes);
+      const r = await run(["map", "--json"], `set 9 u64:9\nload ${bad}\niter\n`);
+      const [, load, iter] = json(r.out);
+      assert.equal(load!.ok, false, name);
+      assert.match(load!.message as string, message, name);
+      assert.deepEqual(iter!.entries, [{ key: "0x09000000", value: "0x0900000000000000" }], name);
+      assert.equal(r.code, 1);
+      const start = await run(["--load", bad], "");
+      assert.equal(start.code, 2, name);
+    }
+  });
+});
+
+describe("explorer REPL", () => {
+  it("runs commands from piped input with -i, prompting, and goes on after errors", async () => {
+    const r = await run(["map", "-i"], "set 1 u64:3\nget x\nhelp get\nget 1\nexit\n");
+    assert.equal(r.code, 0);
+    assert.match(r.out, /kvkit explorer: map/);
+    assert.match(r.out, /kvkit:map> /);
+    assert.match(r.out, /get KEY \[pad\]/);
+    assert.match(r.out, /0x0300000000000000 \|\.{8}\|/);
+    assert.match(r.err, /get: error EINVAL \(-22\): cannot read 'x'/);
+  });
+
+  it("completes commands, flag words and backend names", () => {
+    assert.deepEqual(complete("ba"), [["batch", "backends"], "ba"]);
+    assert.deepEqual(complete("batch 10 c"), [["continue", "cursor"], "c"]);
+    assert.deepEqual(complete("open ma"), [["map"], "ma"]);
+    assert.deepEqual(complete("get 1 "), [["pad"], ""]);
+  });
+});
+
+describe("explorer bench", () => {
+  it("runs the harness's workloads on a fresh store like this one, leaving the store alone", async () => {
+    const r = await run(
+      ["map", "--json"],
+      "set 1 u64:1\nbench 64 vs none\nbench 64 local ms 5\nsize\n",
+    );
+    assert.equal(r.code, 0, r.out);
+    const [, harness, local, size] = json(r.out);
+    const report = harness!.report as {
+      groups: { workload: string; results: { opsPerSec?: number }[] }[];
+    };
+    assert.equal(harness!.harness, true);
+    assert.deepEqual(
+      report.groups.map((g) => g.workload),
+      ["lookup-hit", "lookup-miss", "insert", "update", "delete", "iterate", "batch", "memory"],
+    );
+    assert.ok(report.groups[0]!.results[0]!.opsPerSec! > 0);
+    assert.equal(local!.harness, false);
+    assert.equal(local!.entries, 64);
+    assert.equal(size!.size, 1);
+  });
+});
+
+describe("explorer on every catalog backend", () => {
+  for (const { name } of listBackends()) {
+    it(`${name}: stats, set/get, dump, keys and size through the generic commands`, async () => {
+      const probe = await run([name, "--json"], "stats\n");
+      assert.equal(probe.code, 0, probe.err);
+      const caps = json(probe.out)[0]!.capabilities as {
+        keySize: { min: number };
+        valueSize: { min: number };
+        valueSizes?: number[];
+        keyRange?: { min: number };
+      };
+      const key = caps.keyRange !== undefined
+        ? `u32:${caps.keyRange.min}`
+        : "0x" + "ab".repeat(caps.keySize.min);
+      const valueLength = caps.valueSizes?.[0] ?? Math.max(caps.valueSize.min, 1);
+      const value = "0x" + "cd".repeat(valueLength);
+      const r = await run(
+        [name, "--json"],
+        `set ${key} ${value}\nget ${key}\ndump\nkeys\nsize\nmem\n`,
+      );
+      const out = json(r.out);
+      assert.equal(r.code, 0, r.out);
+      assert.equal(out[1]!.value, value);
+      assert.equal(out[4]!.size, 1);
+      assert.ok((out[5]!.memory as number) > 0);
+    });
+  }
+});
+
+after(removeTempDirs);
