@@ -7,6 +7,7 @@
 import { type Backend, type Store, StoreError } from "@kvkit/store";
 import { htabBackend } from "@kvkit/htab";
 import { skStorageBackend } from "@kvkit/sk-storage";
+import { uptrKvBackend } from "@kvkit/uptr-kv";
 import { mapBackend } from "./map_store.ts";
 
 /** A backend of any options type, as the catalog holds them. */
@@ -15,7 +16,7 @@ export type AnyBackend = Backend<any>;
 
 // Every built-in backend, by catalog name. Each store package registers itself here.
 const BUILTINS: ReadonlyMap<string, AnyBackend> = new Map<string, AnyBackend>(
-  [mapBackend, htabBackend, skStorageBackend].map((b) => [b.name, b]),
+  [mapBackend, htabBackend, skStorageBackend, uptrKvBackend].map((b) => [b.name, b]),
 );
 
 /** A catalog entry: a backend's name and its one-line summary. */

@@ -1,0 +1,112 @@
+// A Worker for the tests: attaches to a store's regions and runs commands on the program side.
+// Runs as a web Worker (Deno, Bun) or under node:worker_threads (see spawn.ts).
+
+import { isStoreError } from "@kvkit/store";
+import { UptrKvProgram } from "../mod.ts";
+
+interface Port {
+  post(message: unknown): void;
+  listen(handler: (message: Command) => void): void;
+}
+
+export type Command =
+  | { cmd: "attach"; regions: UptrKvProgram["regions"] }
+  | { cmd: "get"; key: number }
+  | { cmd: "put"; key: number; bytes: number[] }
+  | { cmd: "delete"; key: number }
+  | { cmd: "write"; key: number; fill: number; ms: number }
+  | { cmd: "read"; key: number; ms: number }
+  | { cmd: "watch"; keys: number[]; ms: number };
+
+const g = globalThis as unknown as {
+  __uptrKvPort?: { postMessage(m: unknown): void; on(e: string, f: (m: Command) => void): void };
+  postMessage(m: unknown): void;
+  onmessage: ((e: { data: Command }) => void) | null;
+};
+const port: Port = g.__uptrKvPort !== undefined
+  ? { post: (m) => g.__uptrKvPort!.postMessage(m), listen: (f) => g.__uptrKvPort!.on("message", f) }
+  : { post: (m) => g.postMessage(m), listen: (f) => (g.onmessage = (e) => f(e.data)) };
+
+let kv: UptrKvProgram | undefined;
+
+function run(c: Command): unknown {
+  if (c.cmd === "attach") {
+    kv = UptrKvProgram.attach(c.regions);
+    return { consistent: kv.consistent, keys: [...kv.keys()] };
+  }
+  const p = kv!;
+  switch (c.cmd) {
+    case "get":
+      return [...p.get(c.key)];
+    case "put":
+      p.put(c.key, Uint8Array.from(c.bytes));
+      return null;
+    case "delete":
+      p.delete(c.key);
+      return null;
+    case "write": {
+      // Fill the whole value with one byte per write, alternating two fills, as fast as possible.
+      const value = new Uint8Array(p.sizeOf(c.key)!);
+      const end = Date.now() + c.ms;
+      let writes = 0;
+      while (Date.now() < end) {
+        for (let i = 0; i < 64; i++) {
+          value.fill((c.fill + (writes & 1)) & 0xff);
+          p.put(c.key, value);
+          writes++;
+        }
+      }
+      return { writes };
+    }
+    case "read": {
+      // Every value written is one byte repeated: a read mixing two writes is torn.
+      const out = new Uint8Array(4096);
+      const end = Date.now() + c.ms;
+      let reads = 0;
+      let torn = 0;
+      const seen = new Set<number>();
+      while (Date.now() < end) {
+        for (let i = 0; i < 64; i++) {
+          const n = p.getInto(c.key, out);
+          const first = out[0]!;
+          for (let j = 1; j < n; j++) {
+            if (out[j] !== first) {
+              torn++;
+              break;
+            }
+          }
+          seen.add(first);
+          reads++;
+        }
+      }
+      return { reads, torn, distinct: seen.size };
+    }
+    case "watch": {
+      // Reads the keys over and over during a migration; records every distinct
+      // (key, version, value) it saw so the test can check each was a whole old or new value.
+      const end = Date.now() + c.ms;
+      const seen = new Set<string>();
+      while (Date.now() < end) {
+        for (const key of c.keys) {
+          let text: string;
+          try {
+            text = p.get(key).join(",");
+          } catch (err) {
+            if (!isStoreError(err, "ENOENT")) throw err;
+            text = "absent";
+          }
+          seen.add(`${key}:${text}`);
+        }
+      }
+      return [...seen];
+    }
+  }
+}
+
+port.listen((c) => {
+  try {
+    port.post({ ok: run(c) });
+  } catch (err) {
+    port.post({ error: (err as { code?: string }).code ?? String(err) });
+  }
+});

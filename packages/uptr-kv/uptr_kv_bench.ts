@@ -1,0 +1,138 @@
+// Program-side get/put against raw typed-array access of the same bytes (the goal: within
+// 2x), and against what a user would do instead: postMessage of a Map (structured clone)
+// and the `sharedmap` npm package. Every bench runs OPS operations per iteration.
+//
+//   deno bench packages/uptr-kv/uptr_kv_bench.ts
+
+import SharedMap from "sharedmap";
+import { UptrKvOwner, UptrKvProgram } from "./mod.ts";
+
+const OPS = 1000;
+const KEY_SMALL = 1; // 8-byte value
+const KEY_BIG = 2; // 4096-byte value
+
+function program(consistent: boolean): UptrKvProgram {
+  const owner = new UptrKvOwner({ consistent });
+  owner.put(0, new Uint8Array(24)); // so the values sit at non-zero offsets
+  owner.put(KEY_SMALL, Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+  owner.put(KEY_BIG, new Uint8Array(4096).fill(7));
+  return UptrKvProgram.attach(owner.regions);
+}
+const plain = program(false);
+const consistent = program(true);
+
+// The raw baseline: the same bytes at the same offsets of a SharedArrayBuffer, no metadata.
+const rawBuf = new SharedArrayBuffer(2 * 4096);
+const raw = new Uint8Array(rawBuf);
+const rawF64 = new Float64Array(rawBuf);
+const RAW_SMALL = 24; // key 1's offset in page 0
+const RAW_BIG = 4096; // key 2's offset: page 1
+const rawBig = raw.subarray(RAW_BIG, RAW_BIG + 4096);
+
+const out = new Uint8Array(4096);
+const small = Uint8Array.from([8, 7, 6, 5, 4, 3, 2, 1]);
+const big = new Uint8Array(4096).fill(3);
+let sink = 0;
+
+// What a user shares without kvkit: a Map posted to each Worker (cloned on every update),
+// or sharedmap's string-valued hash map in a SharedArrayBuffer.
+const map = new Map<number, Uint8Array>();
+for (let k = 0; k < 64; k++) map.set(k, new Uint8Array(8).fill(k));
+// deno-lint-ignore no-explicit-any
+const shared = new (SharedMap as any)(1024, 8, 8) as {
+  set(k: string, v: string): void;
+  get(k: string): string | undefined;
+};
+shared.set("1", "abcdefgh");
+
+// Heap growth over a million typed-path operations: the promise is no allocation.
+{
+  for (let i = 0; i < 100_000; i++) sink += consistent.getInto(KEY_SMALL, out);
+  const before = Deno.memoryUsage().heapUsed;
+  for (let i = 0; i < 1_000_000; i++) {
+    sink += consistent.getInto(KEY_SMALL, out) + consistent.getInto(KEY_BIG, out);
+    consistent.put(KEY_SMALL, small);
+    sink += consistent.readF64(KEY_SMALL, 0);
+  }
+  const grown = Deno.memoryUsage().heapUsed - before;
+  console.log(`heap growth over 1M x (getInto 8 B + getInto 4 KB + put + readF64): ${grown} bytes`);
+}
+
+Deno.bench("raw Uint8Array copy", { group: "get 8 B", baseline: true }, () => {
+  for (let i = 0; i < OPS; i++) {
+    for (let j = 0; j < 8; j++) out[j] = raw[RAW_SMALL + j]!;
+    sink += out[0]!;
+  }
+});
+Deno.bench("uptr-kv getInto, plain", { group: "get 8 B" }, () => {
+  for (let i = 0; i < OPS; i++) sink += plain.getInto(KEY_SMALL, out);
+});
+Deno.bench("uptr-kv getInto, consistent", { group: "get 8 B" }, () => {
+  for (let i = 0; i < OPS; i++) sink += consistent.getInto(KEY_SMALL, out);
+});
+Deno.bench("Map.get (local copy only)", { group: "get 8 B" }, () => {
+  for (let i = 0; i < OPS; i++) sink += map.get(i & 63)![0]!;
+});
+Deno.bench("sharedmap get", { group: "get 8 B" }, () => {
+  for (let i = 0; i < OPS; i++) sink += shared.get("1")!.length;
+});
+
+Deno.bench("raw Float64Array read", { group: "read f64", baseline: true }, () => {
+  for (let i = 0; i < OPS; i++) sink += rawF64[RAW_SMALL >> 3]!;
+});
+Deno.bench("uptr-kv readF64, plain", { group: "read f64" }, () => {
+  for (let i = 0; i < OPS; i++) sink += plain.readF64(KEY_SMALL, 0);
+});
+Deno.bench("uptr-kv readF64, consistent", { group: "read f64" }, () => {
+  for (let i = 0; i < OPS; i++) sink += consistent.readF64(KEY_SMALL, 0);
+});
+
+Deno.bench("raw Uint8Array write", { group: "put 8 B", baseline: true }, () => {
+  for (let i = 0; i < OPS; i++) {
+    for (let j = 0; j < 8; j++) raw[RAW_SMALL + j] = small[j]!;
+  }
+});
+Deno.bench("uptr-kv put, plain", { group: "put 8 B" }, () => {
+  for (let i = 0; i < OPS; i++) plain.put(KEY_SMALL, small);
+});
+Deno.bench("uptr-kv put, consistent", { group: "put 8 B" }, () => {
+  for (let i = 0; i < OPS; i++) consistent.put(KEY_SMALL, small);
+});
+Deno.bench("sharedmap set", { group: "put 8 B" }, () => {
+  for (let i = 0; i < OPS; i++) shared.set("1", "abcdefgh");
+});
+
+Deno.bench("raw Uint8Array set", { group: "get 4 KB", baseline: true }, () => {
+  for (let i = 0; i < OPS; i++) {
+    out.set(rawBig);
+    sink += out[0]!;
+  }
+});
+Deno.bench("uptr-kv getInto, plain", { group: "get 4 KB" }, () => {
+  for (let i = 0; i < OPS; i++) sink += plain.getInto(KEY_BIG, out);
+});
+Deno.bench("uptr-kv getInto, consistent", { group: "get 4 KB" }, () => {
+  for (let i = 0; i < OPS; i++) sink += consistent.getInto(KEY_BIG, out);
+});
+Deno.bench("uptr-kv put, consistent", { group: "get 4 KB" }, () => {
+  for (let i = 0; i < OPS; i++) consistent.put(KEY_BIG, big);
+});
+
+// Making one update visible to a Worker: uptr-kv writes the shared bytes; without shared
+// memory the Map is structured-cloned (what postMessage does) for every update.
+Deno.bench("uptr-kv put, consistent", { group: "publish one update", baseline: true }, () => {
+  for (let i = 0; i < OPS; i++) consistent.put(KEY_SMALL, small);
+});
+Deno.bench("structuredClone(Map of 64 x 8 B)", { group: "publish one update" }, () => {
+  for (let i = 0; i < OPS; i++) {
+    map.set(1, small);
+    sink += structuredClone(map).size;
+  }
+});
+Deno.bench("sharedmap set", { group: "publish one update" }, () => {
+  for (let i = 0; i < OPS; i++) shared.set("1", "abcdefgh");
+});
+
+addEventListener("unload", () => {
+  if (sink === 0.5) console.log(sink); // keep the results alive
+});

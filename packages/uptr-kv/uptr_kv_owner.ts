@@ -1,0 +1,782 @@
+/**
+ * The owner side (the RFC's user space): creates the shared regions, creates and re-sizes
+ * keys, manages space (first-fit slots, growing by pages, compaction) and migrates the layout
+ * when a new manifest is applied.
+ *
+ * @module
+ */
+
+import { isStoreError, StoreError } from "@kvkit/store";
+import {
+  CONTROL_BYTES,
+  CTRL_FLAGS,
+  CTRL_GENERATION,
+  CTRL_MAGIC,
+  CTRL_MANIFEST_VERSION,
+  CTRL_MAX_PAGES,
+  CTRL_NR_PAGES,
+  FLAG_CONSISTENT,
+  MAX_PAGES,
+  META_BYTES,
+  META_ENTRIES,
+  PAGE_SIZE,
+  SLOT_ALIGN,
+  UPTR_KV_MAGIC,
+  VALUE_MAX,
+} from "./layout.ts";
+import { encodeMeta } from "./meta_entry.ts";
+import type { RegionBuffer, UptrKvRegions } from "./regions.ts";
+import { UptrKvProgram } from "./uptr_kv_program.ts";
+import type { Manifest, MigrationReport } from "./manifest.ts";
+import { validateManifest } from "./manifest.ts";
+import {
+  firstFit,
+  GRANULES,
+  largestFree,
+  mark,
+  occupancy,
+  pack,
+  slotBytes,
+  slotOf,
+} from "./_pack.ts";
+import { lockKey, unlockKey } from "./_seqlock.ts";
+
+/** Options of {@linkcode UptrKvOwner}. */
+export interface UptrKvOptions {
+  /**
+   * Readers never see a half-written value: every access uses the per-key sequence counter
+   * (default `true`). `false`: bare typed-array access, see {@linkcode UptrKvProgram}.
+   */
+  consistent: boolean;
+  /** Allocate `SharedArrayBuffer`s (default `true`); `false`: plain `ArrayBuffer`s. */
+  shared: boolean;
+  /** The most data pages, 1..8 (default 8). */
+  maxPages: number;
+}
+
+/** Options of {@linkcode UptrKvOwner.put}. */
+export interface OwnerPutOptions {
+  /**
+   * When no free run fits and no page can be added, repack every value in the canonical
+   * order (keys ascending, first page with room) and place the new value there; `ENOSPC`
+   * only when even that does not fit. Default `false`.
+   */
+  readonly repack?: boolean;
+}
+
+/** Usage of one data page. */
+export interface PageUsage {
+  /** The page index. */
+  readonly page: number;
+  /** Values in the page. */
+  readonly keys: number;
+  /** Bytes taken by slots (value lengths rounded up to 8). */
+  readonly usedBytes: number;
+  /** Bytes not taken. */
+  readonly freeBytes: number;
+  /** The longest free run: the largest value a put can place here without compaction. */
+  readonly largestFree: number;
+}
+
+/** Usage statistics of a store. */
+export interface UptrKvUsage {
+  /** Present keys. */
+  readonly keys: number;
+  /** Data pages allocated. */
+  readonly pages: number;
+  /** The most pages the owner may allocate. */
+  readonly maxPages: number;
+  /** Sum of the value lengths. */
+  readonly valueBytes: number;
+  /** Sum of the slot lengths (values rounded up to 8 bytes). */
+  readonly slotBytes: number;
+  /** Free bytes in the allocated pages. */
+  readonly freeBytes: number;
+  /** Per page. */
+  readonly perPage: PageUsage[];
+}
+
+// One metadata change to commit: the key's new entry (0 to delete) and the bytes to write
+// at the new slot (`undefined`: move the present value there).
+interface Change {
+  readonly key: number;
+  readonly word: number;
+  readonly bytes: Uint8Array | undefined;
+}
+
+function option(name: string, value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new StoreError("EINVAL", `${name} ${value} is not an integer in 1..${max}`);
+  }
+  return value;
+}
+
+function allocate(shared: boolean, bytes: number, max: number): RegionBuffer {
+  if (shared && typeof SharedArrayBuffer === "undefined") {
+    throw new StoreError("EINVAL", "SharedArrayBuffer is unavailable here (pass shared: false)");
+  }
+  const opts = max > bytes ? { maxByteLength: max } : undefined;
+  const buf = shared ? new SharedArrayBuffer(bytes, opts) : new ArrayBuffer(bytes, opts);
+  const growable = buf as { growable?: boolean; resizable?: boolean };
+  if (max > bytes && growable.growable !== true && growable.resizable !== true) {
+    // A runtime without growable buffers: reserve every page up front.
+    return shared ? new SharedArrayBuffer(max) : new ArrayBuffer(max);
+  }
+  return buf;
+}
+
+function grow(buf: RegionBuffer, bytes: number): void {
+  if (buf.byteLength >= bytes) return;
+  if (buf instanceof ArrayBuffer) buf.resize(bytes);
+  else buf.grow(bytes);
+}
+
+function hex(word: number): string {
+  return "0x" + (word >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * The owner of a uptr-kv store: it alone creates keys and manages space. Values are 1 to
+ * 4096 bytes; the metadata entry stores `size - 1` so 4096 fits in its 12-bit field. Slots
+ * start on 8-byte boundaries (a value takes its length rounded up to 8) and never span two
+ * pages. Programs attach to {@linkcode UptrKvOwner.regions}; the owner's own reads and
+ * in-place writes go through {@linkcode UptrKvOwner.program}.
+ *
+ * | operation | cost |
+ * | --- | --- |
+ * | get / in-place put | O(value size) |
+ * | put of a new key or size, delete | O(1024 + pages × 512): space is derived from the metadata |
+ * | compact(page), repack, applyManifest | O(1024 + bytes moved) |
+ * | size, usage | O(1024) |
+ *
+ * @example
+ * ```ts
+ * import { UptrKvOwner } from "@kvkit/uptr-kv";
+ * import assert from "node:assert/strict";
+ *
+ * const owner = new UptrKvOwner();
+ * owner.put(0, new Uint8Array(4096));
+ * owner.put(1, new Uint8Array([1]));
+ * assert.equal(owner.pageCount, 2); // page 0 is full: key 1 grew the data region
+ * assert.throws(() => owner.put(2, new Uint8Array(4097)), { code: "E2BIG" });
+ * ```
+ */
+export class UptrKvOwner {
+  /** The shared regions: post them to Workers and attach there. */
+  readonly regions: UptrKvRegions;
+  /** The owner's own program handle, for reads and in-place writes. */
+  readonly program: UptrKvProgram;
+  /** Whether the store uses the per-key sequence counters. */
+  readonly consistent: boolean;
+  /** The most data pages. */
+  readonly maxPages: number;
+  readonly #meta: Uint32Array;
+  readonly #ctrl: Int32Array;
+  readonly #buf: RegionBuffer;
+  #data: Uint8Array;
+  #manifest: Manifest | undefined;
+
+  /**
+   * Creates a store with one data page.
+   *
+   * @param options Consistency, shared or plain buffers, and the page limit.
+   * @throws {StoreError} `EINVAL` for bad options.
+   */
+  constructor(options: Partial<UptrKvOptions> = {}) {
+    const { consistent = true, shared = true } = options;
+    if (typeof consistent !== "boolean" || typeof shared !== "boolean") {
+      throw new StoreError("EINVAL", "consistent and shared must be booleans");
+    }
+    this.maxPages = option("maxPages", options.maxPages, MAX_PAGES, MAX_PAGES);
+    this.consistent = consistent;
+    const meta = allocate(shared, META_BYTES, META_BYTES);
+    const control = allocate(shared, CONTROL_BYTES, CONTROL_BYTES);
+    this.#buf = allocate(shared, PAGE_SIZE, this.maxPages * PAGE_SIZE);
+    this.#meta = new Uint32Array(meta);
+    this.#ctrl = new Int32Array(control);
+    this.#data = new Uint8Array(this.#buf, 0, this.#buf.byteLength);
+    this.#ctrl[CTRL_FLAGS] = consistent ? FLAG_CONSISTENT : 0;
+    this.#ctrl[CTRL_NR_PAGES] = 1;
+    this.#ctrl[CTRL_MAX_PAGES] = this.maxPages;
+    Atomics.store(this.#ctrl, CTRL_MAGIC, UPTR_KV_MAGIC);
+    this.regions = { meta, data: this.#buf, control };
+    this.program = new UptrKvProgram(this.regions);
+  }
+
+  /**
+   * Creates a store (same as `new UptrKvOwner(options)`), the RFC's `kv_store_init`.
+   *
+   * @param options Consistency, shared or plain buffers, and the page limit.
+   * @returns The owner.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = UptrKvOwner.create({ maxPages: 2, shared: false });
+   * assert.ok(owner.regions.data instanceof ArrayBuffer);
+   * assert.equal(owner.usage().maxPages, 2);
+   * ```
+   */
+  static create(options?: Partial<UptrKvOptions>): UptrKvOwner {
+    return new UptrKvOwner(options);
+  }
+
+  /** Data pages allocated (1..maxPages). */
+  get pageCount(): number {
+    return Atomics.load(this.#ctrl, CTRL_NR_PAGES);
+  }
+
+  /** The number of present keys (programs may delete keys, so it is counted). */
+  get size(): number {
+    let n = 0;
+    for (let key = 0; key < META_ENTRIES; key++) if (this.#meta[key] !== 0) n++;
+    return n;
+  }
+
+  /** The last manifest applied, or `undefined`. */
+  get manifest(): Manifest | undefined {
+    return this.#manifest;
+  }
+
+  #checkKey(key: number): void {
+    if ((key >>> 0) !== key || key >= META_ENTRIES) {
+      throw new StoreError("EINVAL", `key ${key} is not an integer in 0..${META_ENTRIES - 1}`);
+    }
+  }
+
+  /**
+   * Whether `key` is present.
+   *
+   * @param key An integer key, 0..1023.
+   * @returns `true` when present.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner();
+   * assert.equal(owner.has(0), false);
+   * ```
+   */
+  has(key: number): boolean {
+    return this.program.has(key);
+  }
+
+  /**
+   * A copy of `key`'s value, or `undefined` when absent.
+   *
+   * @param key An integer key, 0..1023.
+   * @returns The copy.
+   * @throws {StoreError} `EINVAL` for a key out of range.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner();
+   * owner.put(1, new Uint8Array([9]));
+   * assert.deepEqual(owner.get(1), new Uint8Array([9]));
+   * assert.equal(owner.get(2), undefined);
+   * ```
+   */
+  get(key: number): Uint8Array | undefined {
+    if (!this.program.has(key)) return undefined;
+    try {
+      return this.program.get(key);
+    } catch (err) {
+      if (isStoreError(err, "ENOENT")) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Creates or overwrites `key`. The same length overwrites in place; a new key or a new
+   * length takes the first free run that fits (pages in order, lowest offset), adding a page
+   * when none does; the old slot becomes free once the new one is published.
+   *
+   * @param key An integer key, 0..1023.
+   * @param value 1..4096 bytes (copied).
+   * @param options `repack: true` repacks every value before giving up.
+   * @throws {StoreError} `EINVAL` for a bad key or an empty value; `E2BIG` above 4096 bytes;
+   * `ENOSPC` when no page can take the value. The store is unchanged after an error.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner({ maxPages: 1 });
+   * owner.put(0, new Uint8Array(4000));
+   * assert.throws(() => owner.put(1, new Uint8Array(100)), { code: "ENOSPC" });
+   * owner.put(0, new Uint8Array(8)); // shrink: moved to a new slot, the old one freed
+   * owner.put(1, new Uint8Array(100));
+   * assert.equal(owner.size, 2);
+   * ```
+   */
+  put(key: number, value: Uint8Array, options?: OwnerPutOptions): void {
+    this.#checkKey(key);
+    if (!(value instanceof Uint8Array)) throw new StoreError("EINVAL", "value is not a Uint8Array");
+    const n = value.length;
+    if (n === 0) throw new StoreError("EINVAL", "value length 0 not in 1..4096");
+    if (n > VALUE_MAX) throw new StoreError("E2BIG", `value length ${n} above the maximum 4096`);
+    if (this.program.sizeOf(key) === n) {
+      try {
+        this.program.put(key, value);
+        return;
+      } catch (err) {
+        // A program deleted or the owner resized it meanwhile: allocate below.
+        if (!isStoreError(err, "ENOENT") && !isStoreError(err, "EINVAL")) throw err;
+      }
+    }
+    const bytes = value.slice();
+    const used = occupancy(this.#meta);
+    let pages = this.pageCount;
+    let fit = firstFit(used, pages, n);
+    if (fit === undefined && pages < this.maxPages) fit = { page: pages++, offset: 0 };
+    if (fit !== undefined) {
+      this.#commit([{ key, word: encodeMeta({ ...fit, size: n }), bytes }], pages);
+      return;
+    }
+    if (options?.repack === true) {
+      const sizes = this.#sizes();
+      sizes[key] = n;
+      const changes = this.#repackChanges(sizes, new Map([[key, bytes]]));
+      if (changes !== undefined) return this.#commit(changes.list, changes.pages);
+    }
+    throw new StoreError(
+      "ENOSPC",
+      `no free run of ${slotBytes(n)} bytes for key ${key} in ${this.maxPages} pages`,
+    );
+  }
+
+  /**
+   * Deletes `key`.
+   *
+   * @param key An integer key, 0..1023.
+   * @returns `false` when it was absent.
+   * @throws {StoreError} `EINVAL` for a key out of range.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner();
+   * owner.put(1, new Uint8Array(1));
+   * assert.equal(owner.delete(1), true);
+   * assert.equal(owner.delete(1), false);
+   * ```
+   */
+  delete(key: number): boolean {
+    this.#checkKey(key);
+    if (this.#meta[key] === 0) return false;
+    this.#commit([{ key, word: 0, bytes: undefined }], this.pageCount);
+    return true;
+  }
+
+  /**
+   * Deletes every key; allocated pages stay allocated.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner();
+   * owner.put(1, new Uint8Array(1));
+   * owner.clear();
+   * assert.equal(owner.size, 0);
+   * ```
+   */
+  clear(): void {
+    const list: Change[] = [];
+    for (let key = 0; key < META_ENTRIES; key++) {
+      if (this.#meta[key] !== 0) list.push({ key, word: 0, bytes: undefined });
+    }
+    this.#commit(list, this.pageCount);
+  }
+
+  /**
+   * Defragments one page: slides its values to the start, in offset order, so the free
+   * space becomes one run at the end.
+   *
+   * @param page A page index below {@linkcode UptrKvOwner.pageCount}.
+   * @returns The free bytes at the end of the page afterwards.
+   * @throws {StoreError} `EINVAL` for a page that is not allocated.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner();
+   * owner.put(0, new Uint8Array(1000));
+   * owner.put(1, new Uint8Array([7]));
+   * owner.delete(0);
+   * assert.equal(owner.usage().perPage[0]!.largestFree, 4096 - 1008);
+   * assert.equal(owner.compact(0), 4088);
+   * assert.deepEqual(owner.get(1), new Uint8Array([7]));
+   * ```
+   */
+  compact(page: number): number {
+    if (!Number.isInteger(page) || page < 0 || page >= this.pageCount) {
+      throw new StoreError("EINVAL", `page ${page} is not allocated (${this.pageCount} pages)`);
+    }
+    const inPage: { key: number; offset: number; size: number }[] = [];
+    for (let key = 0; key < META_ENTRIES; key++) {
+      const slot = slotOf(this.#meta[key]!);
+      if (slot !== undefined && slot.page === page) inPage.push({ key, ...slot });
+    }
+    inPage.sort((a, b) => a.offset - b.offset);
+    const list: Change[] = [];
+    let end = 0;
+    for (const { key, offset, size } of inPage) {
+      if (offset !== end) {
+        list.push({ key, word: encodeMeta({ page, offset: end, size }), bytes: undefined });
+      }
+      end += slotBytes(size);
+    }
+    list.sort((a, b) => a.key - b.key);
+    this.#commit(list, this.pageCount);
+    return PAGE_SIZE - end;
+  }
+
+  /**
+   * Repacks every value in the canonical order: keys ascending, each at the end of the first
+   * page with room. Afterwards the free space of each page is one run at its end.
+   *
+   * @throws {StoreError} `ENOSPC` (and nothing moves) in the rare case where the present
+   * values, placed by first fit over time, do not fit the canonical packing.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner();
+   * owner.put(5, new Uint8Array(16));
+   * owner.put(2, new Uint8Array([3]));
+   * owner.repack();
+   * assert.deepEqual(owner.get(2), new Uint8Array([3]));
+   * assert.equal(owner.usage().perPage[0]!.largestFree, 4096 - 24);
+   * ```
+   */
+  repack(): void {
+    const changes = this.#repackChanges(this.#sizes(), new Map());
+    // The canonical packing is a heuristic: values placed by first fit over time can fit
+    // where it does not. Then nothing moves.
+    if (changes === undefined) {
+      throw new StoreError("ENOSPC", "the present values do not fit the canonical packing");
+    }
+    this.#commit(changes.list, changes.pages);
+  }
+
+  /**
+   * Usage statistics: keys, pages, bytes used and free, per page.
+   *
+   * @returns The statistics.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner();
+   * owner.put(1, new Uint8Array(5));
+   * const u = owner.usage();
+   * assert.equal(u.valueBytes, 5);
+   * assert.equal(u.slotBytes, 8);
+   * assert.equal(u.freeBytes, 4088);
+   * ```
+   */
+  usage(): UptrKvUsage {
+    const pages = this.pageCount;
+    const used = occupancy(this.#meta);
+    const perPage: PageUsage[] = [];
+    const keysIn = new Array<number>(pages).fill(0);
+    let keys = 0;
+    let valueBytes = 0;
+    let slotTotal = 0;
+    for (let key = 0; key < META_ENTRIES; key++) {
+      const slot = slotOf(this.#meta[key]!);
+      if (slot === undefined) continue;
+      keys++;
+      valueBytes += slot.size;
+      slotTotal += slotBytes(slot.size);
+      keysIn[slot.page] = (keysIn[slot.page] ?? 0) + 1;
+    }
+    for (let page = 0; page < pages; page++) {
+      let granules = 0;
+      for (let g = 0; g < GRANULES; g++) granules += used[page * GRANULES + g]!;
+      perPage.push({
+        page,
+        keys: keysIn[page]!,
+        usedBytes: granules * SLOT_ALIGN,
+        freeBytes: PAGE_SIZE - granules * SLOT_ALIGN,
+        largestFree: largestFree(used, page),
+      });
+    }
+    return {
+      keys,
+      pages,
+      maxPages: this.maxPages,
+      valueBytes,
+      slotBytes: slotTotal,
+      freeBytes: pages * PAGE_SIZE - slotTotal,
+      perPage,
+    };
+  }
+
+  /**
+   * Rolls out a new program version: migrates the layout to `manifest`, all or nothing.
+   * Present keys the manifest does not list are deleted; keys whose size changed are
+   * re-created at the new size; absent keys are created; both get the entry's `default` or
+   * zeros; keys with an unchanged size keep their values (a `default` does not touch them).
+   * New values are first written into free space beside the old ones (growing the data
+   * region as needed), then every changed entry is switched while its key is held, so a
+   * consistent reader of one key sees the old or the new value, never a mix. When old and
+   * new do not fit side by side, every value is repacked instead.
+   *
+   * @param manifest The new manifest.
+   * @returns What changed.
+   * @throws {StoreError} `EINVAL`/`E2BIG` for a bad manifest; `ENOSPC` when the new layout
+   * does not fit in the page limit. Nothing changes after an error.
+   *
+   * @example The RFC's v0 -> v1 rollout
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner();
+   * owner.applyManifest({ version: 0, entries: [
+   *   { key: 0, name: "a", size: 4 }, { key: 1, name: "b", size: 8 },
+   *   { key: 2, name: "c", size: 4 }, { key: 3, name: "d", size: 8 },
+   * ] });
+   * owner.put(0, new Uint8Array([1, 2, 3, 4]));
+   * const report = owner.applyManifest({ version: 1, entries: [
+   *   { key: 0, name: "a", size: 4 },
+   *   { key: 2, name: "c", size: 16, default: new Uint8Array(16).fill(2) },
+   *   { key: 4, name: "e", size: 4, default: [4, 4, 4, 4] },
+   *   { key: 6, name: "g", size: 8 }, { key: 8, name: "i", size: 8 },
+   * ] });
+   * assert.deepEqual(report.deleted, [1, 3]);
+   * assert.deepEqual(owner.get(0), new Uint8Array([1, 2, 3, 4]));
+   * assert.deepEqual(owner.get(6), new Uint8Array(8));
+   * ```
+   */
+  applyManifest(manifest: Manifest): MigrationReport {
+    validateManifest(manifest);
+    const target = new Map(manifest.entries.map((e) => [e.key, e]));
+    const kept: number[] = [];
+    const created: number[] = [];
+    const resized: number[] = [];
+    const deleted: number[] = [];
+    const fresh = new Map<number, Uint8Array>();
+    for (let key = 0; key < META_ENTRIES; key++) {
+      const entry = target.get(key);
+      const present = this.program.sizeOf(key);
+      if (entry === undefined) {
+        if (present !== undefined) deleted.push(key);
+        continue;
+      }
+      if (present === entry.size) {
+        kept.push(key);
+        continue;
+      }
+      (present === undefined ? created : resized).push(key);
+      fresh.set(
+        key,
+        entry.default === undefined ? new Uint8Array(entry.size) : Uint8Array.from(entry.default),
+      );
+    }
+    // Plan A: new values in free space while the old ones stay in place.
+    const used = occupancy(this.#meta);
+    let pages = this.pageCount;
+    let list: Change[] | undefined = [];
+    for (const [key, bytes] of fresh) {
+      let fit = firstFit(used, pages, bytes.length);
+      if (fit === undefined && pages < this.maxPages) fit = { page: pages++, offset: 0 };
+      if (fit === undefined) {
+        list = undefined;
+        break;
+      }
+      mark(used, fit.page, fit.offset, bytes.length);
+      list.push({ key, word: encodeMeta({ ...fit, size: bytes.length }), bytes });
+    }
+    let repacked = false;
+    if (list !== undefined) {
+      for (const key of deleted) list.push({ key, word: 0, bytes: undefined });
+      list.sort((a, b) => a.key - b.key);
+    } else {
+      // Plan B: repack the target layout.
+      const sizes = new Int32Array(META_ENTRIES);
+      for (const e of manifest.entries) sizes[e.key] = e.size;
+      const changes = this.#repackChanges(sizes, fresh);
+      if (changes === undefined) {
+        const total = manifest.entries.reduce((s, e) => s + slotBytes(e.size), 0);
+        throw new StoreError(
+          "ENOSPC",
+          `manifest v${manifest.version} (${total} bytes of slots) does not fit in ${this.maxPages} pages`,
+        );
+      }
+      list = changes.list;
+      pages = changes.pages;
+      repacked = true;
+    }
+    const from = this.program.manifestVersion;
+    this.#commit(list, Math.max(pages, this.pageCount), manifest.version);
+    this.#manifest = manifest;
+    return {
+      from,
+      to: manifest.version,
+      kept,
+      created,
+      resized,
+      deleted,
+      repacked,
+      pages: this.pageCount,
+    };
+  }
+
+  // Present value lengths by key (0 = absent).
+  #sizes(): Int32Array {
+    const sizes = new Int32Array(META_ENTRIES);
+    for (let key = 0; key < META_ENTRIES; key++) sizes[key] = slotOf(this.#meta[key]!)?.size ?? 0;
+    return sizes;
+  }
+
+  // The changes that move every value to the canonical packing of `sizes`; `fresh` gives
+  // new bytes for some keys (the others move their present value). Keys absent from `sizes`
+  // but present are deleted.
+  #repackChanges(
+    sizes: Int32Array,
+    fresh: ReadonlyMap<number, Uint8Array>,
+  ): { list: Change[]; pages: number } | undefined {
+    const plan = pack(sizes, this.maxPages);
+    if (plan === undefined) return undefined;
+    const list: Change[] = [];
+    for (let key = 0; key < META_ENTRIES; key++) {
+      const size = sizes[key]!;
+      const word = size === 0
+        ? 0
+        : encodeMeta({ page: plan.page[key]!, offset: plan.offset[key]!, size });
+      const bytes = fresh.get(key);
+      if (word !== this.#meta[key] || bytes !== undefined) list.push({ key, word, bytes });
+    }
+    return { list, pages: plan.pages };
+  }
+
+  // Publishes `list` (keys ascending, each once): holds every listed key, grows the data
+  // region to `pages`, copies moved values out, writes the new bytes, stores the entries and
+  // releases. Holding the keys first means a reader that overlaps sees its key's counter
+  // change and retries; only taking a key can fail (EBUSY), before anything changed.
+  #commit(list: Change[], pages: number, manifestVersion?: number): void {
+    const ctrl = this.#ctrl;
+    const held: number[] = [];
+    try {
+      if (this.consistent) { for (const c of list) held.push(lockKey(ctrl, c.key)); }
+      if (pages > this.pageCount) {
+        grow(this.#buf, pages * PAGE_SIZE);
+        this.#data = new Uint8Array(this.#buf, 0, this.#buf.byteLength);
+        Atomics.store(ctrl, CTRL_NR_PAGES, pages);
+      }
+      const data = this.#data;
+      const moved = list.map((c) => {
+        if (c.bytes !== undefined || c.word === 0) return c.bytes;
+        const old = slotOf(this.#meta[c.key]!)!;
+        const start = old.page * PAGE_SIZE + old.offset;
+        return data.slice(start, start + old.size);
+      });
+      list.forEach((c, i) => {
+        const bytes = moved[i];
+        const slot = slotOf(c.word);
+        if (bytes !== undefined && slot !== undefined) {
+          data.set(bytes, slot.page * PAGE_SIZE + slot.offset);
+        }
+      });
+      for (const c of list) Atomics.store(this.#meta, c.key, c.word);
+      if (manifestVersion !== undefined) {
+        Atomics.store(ctrl, CTRL_MANIFEST_VERSION, manifestVersion);
+        Atomics.add(ctrl, CTRL_GENERATION, 1);
+      }
+    } finally {
+      held.forEach((s, i) => unlockKey(ctrl, list[i]!.key, s));
+    }
+  }
+
+  /**
+   * The bytes of the three regions (metadata, allocated data pages, control).
+   *
+   * @returns The byte count.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new UptrKvOwner().memoryUsage(), 4096 + 4096 + 4128);
+   * ```
+   */
+  memoryUsage(): number {
+    return META_BYTES + this.#buf.byteLength + CONTROL_BYTES;
+  }
+
+  /**
+   * Draws the metadata entries and the page occupancy as text.
+   *
+   * @returns The drawing.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner();
+   * owner.put(3, new Uint8Array(100));
+   * assert.match(owner.describe(), /page 0 \[#/);
+   * ```
+   */
+  describe(): string {
+    const u = this.usage();
+    const lines = [
+      `uptr-kv: ${u.keys} keys, ${u.pages}/${u.maxPages} pages, ${
+        this.consistent ? "consistent (seqlock)" : "plain"
+      }, ` +
+      `${this.memoryUsage()} bytes (meta ${META_BYTES} + data ${this.#buf.byteLength} + control ${CONTROL_BYTES})`,
+      `manifest: ${
+        this.program.manifestVersion === undefined ? "none" : `v${this.program.manifestVersion}`
+      }`,
+      "metadata (u32 LE bits: page_idx 0-2 | page_off 3-14 | size-1 15-26 | init 27):",
+      "  key   entry       page  offset  size  slot",
+    ];
+    for (let key = 0; key < META_ENTRIES; key++) {
+      const word = this.#meta[key]!;
+      const slot = slotOf(word);
+      if (slot === undefined) continue;
+      lines.push(
+        `  ${String(key).padEnd(5)} ${hex(word)}  ${String(slot.page).padEnd(4)}  ` +
+          `${String(slot.offset).padEnd(6)}  ${String(slot.size).padEnd(4)}  ` +
+          `[${slot.offset}, ${slot.offset + slotBytes(slot.size)})`,
+      );
+    }
+    lines.push(`pages (one mark per 64 bytes: '#' full, '+' partly used, '.' free):`);
+    const used = occupancy(this.#meta);
+    for (const p of u.perPage) {
+      let bar = "";
+      for (let c = 0; c < 64; c++) {
+        let n = 0;
+        for (let g = 0; g < 8; g++) n += used[p.page * GRANULES + c * 8 + g]!;
+        bar += n === 8 ? "#" : n === 0 ? "." : "+";
+      }
+      lines.push(
+        `  page ${p.page} [${bar}] ${p.keys} keys, ${p.usedBytes} used, largest free ${p.largestFree}`,
+      );
+    }
+    return lines.join("\n");
+  }
+}
