@@ -9,6 +9,7 @@ import { htabBackend } from "@kvkit/htab";
 import { qptrieBackend } from "@kvkit/qptrie";
 import { rhashBackend } from "@kvkit/rhash";
 import { skStorageBackend } from "@kvkit/sk-storage";
+import { traitsBackend } from "@kvkit/traits";
 import { uptrKvBackend } from "@kvkit/uptr-kv";
 import { mapBackend } from "./map_store.ts";
 
@@ -18,9 +19,15 @@ export type AnyBackend = Backend<any>;
 
 // Every built-in backend, by catalog name. Each store package registers itself here.
 const BUILTINS: ReadonlyMap<string, AnyBackend> = new Map<string, AnyBackend>(
-  [mapBackend, htabBackend, skStorageBackend, uptrKvBackend, qptrieBackend, rhashBackend].map((
-    b,
-  ) => [b.name, b]),
+  [
+    mapBackend,
+    htabBackend,
+    rhashBackend,
+    qptrieBackend,
+    traitsBackend,
+    uptrKvBackend,
+    skStorageBackend,
+  ].map((b) => [b.name, b]),
 );
 
 /** A catalog entry: a backend's name and its one-line summary. */
