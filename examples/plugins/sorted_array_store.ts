@@ -91,15 +91,15 @@ export class SortedArrayStore implements Store {
     const i = this.#find(key);
     if (i >= 0) {
       if (mode === NOEXIST) throw new StoreError("EEXIST", "key exists");
-      this.#values[i] = value.slice();
+      this.#values[i] = new Uint8Array(value);
       return;
     }
     if (mode === EXIST) throw new StoreError("ENOENT", "key not found");
     if (this.#keys.length >= this.capabilities.maxEntries) {
       throw new StoreError("ENOSPC", `store is full (${this.capabilities.maxEntries} entries)`);
     }
-    this.#keys.splice(-i - 1, 0, key.slice());
-    this.#values.splice(-i - 1, 0, value.slice());
+    this.#keys.splice(-i - 1, 0, new Uint8Array(key));
+    this.#values.splice(-i - 1, 0, new Uint8Array(value));
   }
   delete(key: Uint8Array): boolean {
     checkKey(this.capabilities, key);

@@ -110,24 +110,59 @@ export function openStore(name: string, options?: Record<string, unknown>): Stor
   return getBackend(name).create(options);
 }
 
-function isPath(spec: string): boolean {
-  return /^(\.{1,2}[\\/]|\/|[A-Za-z]:[\\/])/.test(spec) || /\.[cm]?[jt]sx?$/.test(spec);
+// `C:\\dir\\x.ts` or `C:/dir/x.ts`: a Windows absolute path, not a URL with scheme `c:`.
+const WINDOWS_PATH = /^[A-Za-z]:[\\/]/;
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+const RELATIVE_PATH = /^\.{1,2}[\\/]|^\.{1,2}$/;
+const SCRIPT_FILE = /\.[cm]?[jt]sx?$/;
+
+/** A file URL for an absolute path, each segment percent-encoded. */
+function fileUrl(path: string): string {
+  const segments = path.replaceAll("\\", "/").split("/").map((s, i) =>
+    i <= 1 && /^[A-Za-z]:$/.test(s) ? s : encodeURIComponent(s)
+  );
+  return `file://${path.startsWith("/") ? "" : "/"}${segments.join("/")}`;
 }
 
-function cwdUrl(): URL {
+/** The base relative plugin paths resolve against: the working directory, or the page. */
+function defaultBase(): string {
   const proc = (globalThis as { process?: { cwd?: () => string } }).process;
-  const cwd = proc?.cwd?.() ?? "/";
-  return new URL(`file://${cwd.replaceAll("\\", "/").replace(/^(?!\/)/, "/")}/`);
+  const cwd = proc?.cwd?.();
+  if (cwd !== undefined) return fileUrl(cwd.endsWith("/") || cwd.endsWith("\\") ? cwd : `${cwd}/`);
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  if (page !== undefined) return page;
+  throw new StoreError("EINVAL", "a relative plugin path needs a base URL here");
+}
+
+/** The URL of a plugin specifier, or undefined when it can only be a (unknown) catalog name. */
+function pluginUrl(spec: string, base: URL | string | undefined): string | undefined {
+  if (WINDOWS_PATH.test(spec)) return fileUrl(spec);
+  if (SCHEME.test(spec)) return spec;
+  if (spec.startsWith("/")) return fileUrl(spec);
+  if (RELATIVE_PATH.test(spec) || SCRIPT_FILE.test(spec)) {
+    const from = base === undefined
+      ? defaultBase()
+      : typeof base === "string" && !SCHEME.test(base)
+      ? fileUrl(/[\\/]$/.test(base) ? base : `${base}/`) // a directory path
+      : base;
+    return new URL(spec.replaceAll("\\", "/"), from).href;
+  }
+  // A bare package specifier (`my-plugin/backend`, `@scope/plugin`), resolved like an import.
+  if (spec.startsWith("@") || spec.includes("/")) return spec;
+  return undefined;
 }
 
 /**
  * Loads a backend by catalog name, or from any module specifier or file path whose module
  * exports `backend` - so a third-party store plugs into every kvkit tool with no change to
- * kvkit. A relative path is resolved against `base` (default: the working directory).
+ * kvkit. A relative path (`./x.ts`, or any name ending in `.ts`/`.js`) resolves against `base`
+ * (a URL, or a directory path; default: the working directory), an absolute path (POSIX or
+ * Windows) becomes a file URL, and a bare package specifier (`@scope/plugin`) is imported as
+ * it is, resolved from this module's location.
  *
  * @param nameOrSpecifier A catalog name, a file path (`./my_store.ts`), or a module specifier
- * (`npm:…`, `jsr:…`, `file:…`, `https:…`).
- * @param base The URL relative paths are resolved against.
+ * (`npm:…`, `jsr:…`, `file:…`, `https:…`, `@scope/plugin`).
+ * @param base The URL or directory path relative paths are resolved against.
  * @returns The backend.
  * @throws {StoreError} `EINVAL` when the name is unknown, the module cannot be loaded or does
  * not export a `backend` with a `name` and a `create` function.
@@ -148,12 +183,13 @@ export async function loadBackend(
 ): Promise<AnyBackend> {
   const builtin = BUILTINS.get(nameOrSpecifier);
   if (builtin !== undefined) return builtin;
-  if (!isPath(nameOrSpecifier) && !/^[a-z][a-z0-9+.-]*:/i.test(nameOrSpecifier)) {
-    throw unknown(nameOrSpecifier);
+  let url: string | undefined;
+  try {
+    url = pluginUrl(nameOrSpecifier, base);
+  } catch (err) {
+    throw new StoreError("EINVAL", `cannot resolve plugin '${nameOrSpecifier}': ${err}`);
   }
-  const url = isPath(nameOrSpecifier)
-    ? new URL(nameOrSpecifier.replaceAll("\\", "/"), base ?? cwdUrl()).href
-    : nameOrSpecifier;
+  if (url === undefined) throw unknown(nameOrSpecifier);
   let mod: { backend?: unknown };
   try {
     mod = await import(url);

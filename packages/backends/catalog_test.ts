@@ -2,6 +2,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { getBackend, listBackends, loadBackend, openStore } from "@kvkit/backends";
 import { StoreError } from "@kvkit/store";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 describe("catalog", () => {
   it("lists every built-in with a one-line summary, sorted by name", () => {
@@ -49,5 +53,27 @@ describe("catalog", () => {
       loadBackend("./testdata/not_a_plugin.ts", import.meta.url),
       /does not export a 'backend'/,
     );
+  });
+
+  it("takes a directory path as base, and paths with URL-special characters", async () => {
+    const dir = fileURLToPath(new URL("../../examples/plugins", import.meta.url));
+    assert.equal((await loadBackend("./sorted_array_store.ts", dir)).name, "sorted-array");
+    const odd = mkdtempSync(join(tmpdir(), "kvkit # "));
+    try {
+      const file = join(odd, "plugin.ts");
+      writeFileSync(file, `export const backend = { name: "odd", summary: "s", create() {} };`);
+      assert.equal((await loadBackend(file)).name, "odd");
+      assert.equal((await loadBackend("./plugin.ts", odd)).name, "odd");
+    } finally {
+      rmSync(odd, { recursive: true });
+    }
+  });
+
+  it("reads a Windows absolute path as a file, not as a URL scheme", async () => {
+    await assert.rejects(loadBackend("C:\\plugins\\store.ts"), (err: Error) => {
+      assert.match(err.message, /cannot load plugin/);
+      assert.doesNotMatch(err.message, /Unsupported scheme "c"/i);
+      return true;
+    });
   });
 });

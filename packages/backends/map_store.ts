@@ -29,10 +29,8 @@ export interface MapStoreOptions {
   maxEntries: number;
 }
 
-// Per-entry bytes V8 spends beyond the key and value bytes: the Map's hash-table slot (~3
-// words), the string header (16 B) and the Uint8Array object with its backing-store record.
-const ENTRY_OVERHEAD = 24 + 16 + 96;
-
+// A real copy also of a Node Buffer, whose slice() is a view.
+const copy = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
 const latin1 = (bytes: Uint8Array): string => String.fromCharCode.apply(null, bytes as never);
 const fromLatin1 = (s: string): Uint8Array => {
   const out = new Uint8Array(s.length);
@@ -108,7 +106,8 @@ export class MapStore implements Store {
   /** The value of `key` as a copy, or `undefined`. */
   get(key: Uint8Array): Uint8Array | undefined {
     checkKey(this.capabilities, key);
-    return this.#map.get(latin1(key))?.slice();
+    const value = this.#map.get(latin1(key));
+    return value === undefined ? undefined : copy(value);
   }
 
   /** Whether `key` is present. */
@@ -127,13 +126,16 @@ export class MapStore implements Store {
     if (!present && this.#map.size >= this.capabilities.maxEntries) {
       throw new StoreError("E2BIG", `store is full (${this.capabilities.maxEntries} entries)`);
     }
-    this.#map.set(k, value.slice());
+    this.#map.set(k, copy(value));
   }
 
   /** Removes `key`; `false` when it was absent. */
   delete(key: Uint8Array): boolean {
     checkKey(this.capabilities, key);
-    return this.#map.delete(latin1(key));
+    const k = latin1(key);
+    // A key deleted and set again moves to the end of the Map: forget a walk parked on it.
+    if (k === this.#walkKey) this.#walk = this.#walkKey = undefined;
+    return this.#map.delete(k);
   }
 
   /** Removes every entry. */
@@ -159,7 +161,7 @@ export class MapStore implements Store {
 
   /** Every entry, as copies, in insertion order. */
   *entries(): IterableIterator<[Uint8Array, Uint8Array]> {
-    for (const [k, v] of this.#map) yield [fromLatin1(k), v.slice()];
+    for (const [k, v] of this.#map) yield [fromLatin1(k), copy(v)];
   }
 
   /** Every key, as copies. */
@@ -169,7 +171,7 @@ export class MapStore implements Store {
 
   /** Every value, as copies. */
   *values(): IterableIterator<Uint8Array> {
-    for (const v of this.#map.values()) yield v.slice();
+    for (const v of this.#map.values()) yield copy(v);
   }
 
   /** Same as `entries()`. */
@@ -183,12 +185,18 @@ export class MapStore implements Store {
   }
 
   /**
-   * An estimate, since V8 does not expose a Map's footprint: per entry, the key and value
-   * bytes plus the hash-table slot, string header and typed-array object.
+   * An estimate, since V8 does not expose a Map's footprint: the hash table with its slack,
+   * and per entry the key string (16 B header) and a Uint8Array (~96 B object and
+   * backing-store record) holding the value bytes.
    */
   memoryUsage(): number {
     const { keySize, valueSize } = this.capabilities;
-    return this.#map.size * (ENTRY_OVERHEAD + keySize.max + valueSize.max) + 64;
+    // V8's ordered hash table: capacity a power of two >= size (at least 4), 3 words an entry
+    // plus one bucket word per 2 entries - the slack a growing Map keeps.
+    const capacity = Math.max(4, 2 ** Math.ceil(Math.log2(Math.max(1, this.#map.size))));
+    const table = capacity * 3 * 8 + (capacity / 2) * 8;
+    const entry = 16 + ((keySize.max + 7) & ~7) + 96 + valueSize.max;
+    return 64 + table + this.#map.size * entry;
   }
 }
 

@@ -26,8 +26,19 @@ export function distinctKey(caps: Capabilities, i: number): Uint8Array | undefin
 
 /** A deterministic pool of valid keys, small enough that operations collide. */
 export function keyPool(caps: Capabilities, size: number): Uint8Array[] {
-  const { keySize } = caps;
-  if (caps.keyRange !== undefined || keySize.min === keySize.max) {
+  const { keySize, keyRange } = caps;
+  if (keyRange !== undefined && keyRange.max - keyRange.min >= 256) {
+    // Integer keys across a byte boundary, where little-endian bytes and numbers sort apart.
+    const pool = new Set<number>();
+    for (const k of [255, 256, 257, 511, 512, keyRange.max - 1, keyRange.max]) {
+      if (k >= keyRange.min && k <= keyRange.max) pool.add(k);
+    }
+    for (let i = 0; pool.size < size && keyRange.min + i <= keyRange.max; i++) {
+      pool.add(keyRange.min + i);
+    }
+    return [...pool].slice(0, Math.max(size, 7)).map(le32);
+  }
+  if (keyRange !== undefined || keySize.min === keySize.max) {
     const pool: Uint8Array[] = [];
     for (let i = 0; pool.length < size; i++) {
       const k = distinctKey(caps, i);
@@ -105,6 +116,11 @@ export type Op =
   | { readonly op: "get" | "has" | "delete"; readonly key: Uint8Array }
   | { readonly op: "nextKey"; readonly key: Uint8Array | undefined }
   | { readonly op: "clear" }
+  | {
+    readonly op: "iterate";
+    readonly how: "entries" | "keys" | "iterator";
+    readonly remove: boolean[];
+  }
   | { readonly op: "batch"; readonly count: number; readonly delete: boolean };
 
 /** Sequences of valid and invalid operations over a small key pool. */
@@ -151,6 +167,14 @@ export function opsArbitrary(caps: Capabilities, maxOps: number): fc.Arbitrary<O
       }),
     },
     { weight: 1, arbitrary: fc.constant({ op: "clear" as const }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant("iterate" as const),
+        how: fc.constantFrom("entries" as const, "keys" as const, "iterator" as const),
+        remove: fc.array(fc.boolean(), { maxLength: 30 }),
+      }),
+    },
   );
   return fc.array(op, { maxLength: maxOps, size: "max" });
 }

@@ -87,7 +87,7 @@ export class Model {
   set(key: Uint8Array, value: Uint8Array, flags: number): Outcome {
     const error = this.setError(key, value, flags);
     if (error !== undefined) return { error };
-    this.map.set(hex(key), [key.slice(), value.slice()]);
+    this.map.set(hex(key), [new Uint8Array(key), new Uint8Array(value)]);
     return { ok: undefined };
   }
 

@@ -82,14 +82,66 @@ function assertSame(store: Store, model: Model, what: string): void {
     );
   }
   for (const [k, v] of listed) assert.deepEqual(v, model.map.get(hex(k))?.[1], `${what}: entry`);
+  assert.deepEqual([...store.keys()], listed.map(([k]) => k), `${what}: keys() = entries() keys`);
+  assert.deepEqual(
+    [...store.values()],
+    listed.map(([, v]) => v),
+    `${what}: values() = entries() values`,
+  );
+  assert.deepEqual([...store], listed, `${what}: [Symbol.iterator]() = entries()`);
 }
+
+/** Iterates one of the store's iterators, deleting the yielded keys `remove` picks. */
+function iterateDeleting(
+  store: Store,
+  model: Model,
+  how: "entries" | "keys" | "iterator",
+  remove: readonly boolean[],
+): void {
+  const before = new Map([...model.map.values()].map(([k, v]) => [hex(k), hex(v)]));
+  const seen: string[] = [];
+  const iterator: Iterable<Uint8Array | [Uint8Array, Uint8Array]> = how === "keys"
+    ? store.keys()
+    : how === "entries"
+    ? store.entries()
+    : store;
+  for (const item of iterator) {
+    const [key, value] = item instanceof Uint8Array ? [item, undefined] : item;
+    const id = hex(key);
+    assert.ok(before.has(id), `${how}() yielded ${id}, which is not in the store`);
+    assert.ok(!seen.includes(id), `${how}() yielded ${id} twice`);
+    if (value !== undefined) assert.equal(hex(value), before.get(id), `${how}() value of ${id}`);
+    if (remove[seen.length] === true) {
+      assert.equal(store.delete(key), true, `delete of the yielded key ${id}`);
+      model.map.delete(id);
+    }
+    seen.push(id);
+  }
+  assert.deepEqual(
+    new Set(seen),
+    new Set(before.keys()),
+    `${how}() while deleting visits every key`,
+  );
+  if (store.capabilities.ordered) {
+    assert.deepEqual(
+      seen,
+      [...before.keys()].sort((a, b) => model.compare(unhex(a), unhex(b))),
+      `${how}() order`,
+    );
+  }
+}
+
+const unhex = (s: string): Uint8Array =>
+  Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
 
 /** Walks the whole store with lookupBatch, retrying with a larger count on ENOSPC. */
 function batchWalk(store: Store, count: number, remove: boolean): [Uint8Array, Uint8Array][] {
   const out: [Uint8Array, Uint8Array][] = [];
+  const size = store.size;
   let cursor: Uint8Array | undefined;
   for (let calls = 0;; calls++) {
-    assert.ok(calls <= store.capabilities.maxEntries + 2 + out.length, "lookupBatch never ends");
+    // A native batch may return a few empty batches (empty buckets), but not without end.
+    assert.ok(calls <= 2 * size + 8, "lookupBatch walk does not end");
     let n = count;
     let batch;
     for (;;) {
@@ -147,9 +199,14 @@ function apply(store: Store, model: Model, op: Op): void {
       store.clear();
       model.map.clear();
       return;
+    case "iterate":
+      return iterateDeleting(store, model, op.how, op.remove);
     case "batch": {
       const got = batchWalk(store, op.count, op.delete);
       const expected = store.capabilities.ordered ? model.sorted() : [...model.map.values()];
+      if (store.capabilities.ordered) {
+        assert.deepEqual(got.map(([k]) => hex(k)), expected.map(([k]) => hex(k)), "batch order");
+      }
       assert.deepEqual(
         new Map(got.map(([k, v]) => [hex(k), hex(v)])),
         new Map(expected.map(([k, v]) => [hex(k), hex(v)])),
@@ -162,11 +219,11 @@ function apply(store: Store, model: Model, op: Op): void {
 }
 
 /** Fills the store with distinct keys until the model predicts an error; returns the keys. */
-function fill(store: Store, model: Model, limit: number): Uint8Array[] {
+function fill(store: Store, model: Model, limit: number, pool?: Uint8Array[]): Uint8Array[] {
   const keys: Uint8Array[] = [];
   const len = validValueLengths(store.capabilities)[0]!;
   for (let i = 0; i < limit; i++) {
-    const key = distinctKey(store.capabilities, i);
+    const key = pool === undefined ? distinctKey(store.capabilities, i) : pool[i];
     if (key === undefined) break;
     const v = value(len, i + 1);
     if (model.setError(key, v, 0) !== undefined) break;
@@ -188,10 +245,11 @@ function fill(store: Store, model: Model, limit: number): Uint8Array[] {
  * ```ts
  * import { conformanceChecks } from "@kvkit/conformance";
  * import { mapBackend } from "@kvkit/backends";
+ * import assert from "node:assert/strict";
  *
- * for (const check of conformanceChecks(mapBackend, { options: { maxEntries: 4 }, runs: 5 })) {
- *   check.run(); // throws when the store breaks the contract
- * }
+ * const checks = conformanceChecks(mapBackend, { options: { maxEntries: 4 }, runs: 5 });
+ * assert.ok(checks.some((c) => c.name.startsWith("random operation sequences")));
+ * for (const check of checks) check.run(); // throws when the store breaks the contract
  * ```
  */
 export function conformanceChecks(
@@ -301,10 +359,15 @@ export function conformanceChecks(
         const limit = Math.min(store.capabilities.maxEntries, 5000);
         const keys = fill(store, model, limit + 1);
         const next = distinctKey(store.capabilities, keys.length);
-        if (next === undefined || keys.length === 0) return; // key space smaller than the store
+        // Every valid key fits (e.g. one entry per owner): the store can never be full.
+        if (next === undefined && keys.length > 0) return;
+        assert.ok(next !== undefined && keys.length > 0, "no key could be inserted");
         const v = value(validValueLengths(store.capabilities)[0]!, 0xee);
         const expected = model.setError(next, v, 0);
-        if (expected === undefined) return; // maxEntries above what a test should fill
+        assert.ok(
+          expected !== undefined,
+          `${limit} entries did not fill the store: give it options with a smaller limit`,
+        );
         assertOutcome(
           observe(() => store.set(next, v)),
           { error: expected },
@@ -347,7 +410,54 @@ export function conformanceChecks(
         store.nextKey()!.fill(0x55);
         for (const key of store.keys()) key.fill(0x56);
         for (const [key] of store) key.fill(0x57);
+        store.lookupBatch(undefined, 8).keys.forEach((key) => key.fill(0x58));
         assert.deepEqual(store.nextKey(), k, "keys are copies");
+      },
+    },
+    {
+      name: "results stay valid: no buffer is reused between calls, Buffer-like input is copied",
+      run() {
+        const store = open();
+        const caps = store.capabilities;
+        const [k1, k2] = keyPool(caps, 2);
+        const len = Math.max(...validValueLengths(caps));
+        const model = modelOf(store);
+        model.set(k1!, value(len, 0x11), 0);
+        if (k2 === undefined || model.setError(k2, value(len, 0x22), 0) !== undefined) return;
+        store.set(k1!, value(len, 0x11));
+        store.set(k2, value(len, 0x22));
+        const a = store.get(k1!);
+        const b = store.get(k2);
+        assert.deepEqual(a, value(len, 0x11), "a get result is not overwritten by the next get");
+        assert.deepEqual(b, value(len, 0x22));
+        const first = store.nextKey()!;
+        const firstCopy = new Uint8Array(first);
+        store.nextKey(first);
+        assert.deepEqual(first, firstCopy, "a nextKey result is not overwritten by the next call");
+        const keys = [...store.keys()];
+        const entries = [...store.entries()];
+        const batch = store.lookupBatch(undefined, 8);
+        assert.equal(new Set(keys.map(hex)).size, 2, "keys() yields distinct arrays");
+        assert.equal(new Set(entries.map(([key]) => hex(key))).size, 2, "entries() keys");
+        assert.equal(
+          new Set(entries.map(([, val]) => hex(val))).size,
+          len > 0 ? 2 : 1,
+          "entries() values",
+        );
+        assert.equal(new Set(batch.keys.map(hex)).size, batch.keys.length, "lookupBatch keys");
+        // A Node Buffer's slice() is a view: a store must copy without relying on it.
+        class LooseView extends Uint8Array {
+          override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+            return this.subarray(start, end) as Uint8Array<ArrayBuffer>;
+          }
+        }
+        const loose = new LooseView(len).fill(0x33);
+        const looseKey = new LooseView(k1!);
+        store.set(looseKey, loose);
+        loose.fill(0x44);
+        looseKey.fill(0xaa);
+        assert.deepEqual(store.get(k1!), value(len, 0x33), "a Buffer-like value is copied");
+        assert.ok(store.has(k1!), "a Buffer-like key is copied");
       },
     },
     {
@@ -355,7 +465,8 @@ export function conformanceChecks(
       run() {
         const store = open();
         const model = modelOf(store);
-        const keys = fill(store, model, Math.min(store.capabilities.maxEntries, 40));
+        const limit = Math.min(store.capabilities.maxEntries, 40);
+        const keys = fill(store, model, limit, keyPool(store.capabilities, limit));
         // Remove every other key so unknown keys fall between present ones.
         keys.forEach((k, i) => {
           if (i % 2 === 1) store.delete(k), model.delete(k);
@@ -386,18 +497,13 @@ export function conformanceChecks(
         assert.equal([...store.keys()].length, model.map.size, "keys()");
         assert.equal([...store.values()].length, model.map.size, "values()");
         assert.equal([...store].length, model.map.size, "[Symbol.iterator]");
-        const seen = new Map<string, string>();
-        for (const [k, v] of store.entries()) {
-          assert.ok(!seen.has(hex(k)), `entries() yielded ${hex(k)} twice`);
-          seen.set(hex(k), hex(v));
-          assert.equal(store.delete(k), true, "the yielded key is present");
+        for (const how of ["entries", "keys", "iterator"] as const) {
+          store.clear();
+          model.map.clear();
+          const n = fill(store, model, Math.min(store.capabilities.maxEntries, 40)).length;
+          iterateDeleting(store, model, how, Array.from({ length: n }, () => true));
+          assert.equal(store.size, 0, `${how}() deleting every yielded key empties the store`);
         }
-        assert.deepEqual(
-          seen,
-          new Map([...model.map.values()].map(([k, v]) => [hex(k), hex(v)])),
-          "entries() while deleting the yielded key",
-        );
-        assert.equal(store.size, 0);
       },
     },
     {
@@ -425,7 +531,11 @@ export function conformanceChecks(
         const store = open();
         const model = modelOf(store);
         fill(store, model, Math.min(store.capabilities.maxEntries, 20));
-        assert.ok(store.memoryUsage() > 0, "memoryUsage() > 0");
+        const bytes = store.memoryUsage();
+        assert.ok(
+          Number.isSafeInteger(bytes) && bytes > 0,
+          `memoryUsage() ${bytes} is a positive integer`,
+        );
         store.clear();
         model.map.clear();
         assertSame(store, model, "after clear");

@@ -27,7 +27,9 @@ type Defect =
   | "iteration repeats"
   | "batch delete keeps"
   | "size off by one"
-  | "shares value buffer";
+  | "shares value buffer"
+  | "copies input with slice()"
+  | "reuses the get buffer";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const unhex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
@@ -46,6 +48,7 @@ class TinyStore implements Store {
   };
   readonly #map = new Map<string, Uint8Array>();
   readonly #defect: Defect;
+  readonly #out = new Uint8Array(3);
   #deletes = 0;
   constructor(defect: Defect) {
     this.#defect = defect;
@@ -56,6 +59,9 @@ class TinyStore implements Store {
   get(key: Uint8Array): Uint8Array | undefined {
     if (this.#defect !== "no key check") checkKey(this.capabilities, key);
     const v = this.#map.get(hex(key));
+    if (v !== undefined && this.#defect === "reuses the get buffer") {
+      return this.#out.fill(0).set(v), this.#out;
+    }
     return this.#defect === "live view" ? v : v?.slice();
   }
   has(key: Uint8Array): boolean {
@@ -75,7 +81,14 @@ class TinyStore implements Store {
     if (!present && this.#map.size >= this.capabilities.maxEntries) {
       throw new StoreError(this.#defect === "wrong full error" ? "ENOSPC" : "E2BIG", "full");
     }
-    this.#map.set(hex(key), this.#defect === "shares value buffer" ? value : value.slice());
+    this.#map.set(
+      hex(key),
+      this.#defect === "shares value buffer"
+        ? value
+        : this.#defect === "copies input with slice()"
+        ? value.slice()
+        : new Uint8Array(value),
+    );
   }
   delete(key: Uint8Array): boolean {
     checkKey(this.capabilities, key);
@@ -139,6 +152,8 @@ describe("the suite catches each deliberately broken store", () => {
     ["iteration repeats", "iteration"],
     ["batch delete keeps", "lookupBatch"],
     ["size off by one", "random operation sequences"],
+    ["copies input with slice()", "Buffer-like input is copied"],
+    ["reuses the get buffer", "no buffer is reused"],
   ];
   for (const [defect, expectedCheck] of defects) {
     it(`${defect}: caught by "${expectedCheck}"`, () => {

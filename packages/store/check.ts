@@ -31,10 +31,13 @@ import { StoreError } from "./store_error.ts";
  */
 export function checkKey(caps: Capabilities, key: Uint8Array): void {
   const { min, max } = caps.keySize;
-  if (!(key instanceof Uint8Array) || key.length < min || key.length > max) {
+  if (!(key instanceof Uint8Array)) {
+    throw new StoreError("EINVAL", `key is not a Uint8Array (got ${typeof key})`);
+  }
+  if (key.length < min || key.length > max) {
     throw new StoreError(
       "EINVAL",
-      `key length ${key?.length} not in ${min === max ? min : `${min}..${max}`}`,
+      `key length ${key.length} not in ${min === max ? min : `${min}..${max}`}`,
     );
   }
   const range = caps.keyRange;

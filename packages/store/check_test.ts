@@ -63,4 +63,25 @@ describe("keys", () => {
     keys.sort(compareBytes);
     assert.deepEqual(keys.map((k) => [...k]), [[], [0, 255], [1], [1, 0], [1, 0, 0], [2]]);
   });
+
+  it("recognise a StoreError from another copy of the module", () => {
+    const foreign = Object.assign(new Error("ENOSPC: full"), {
+      name: "StoreError",
+      code: "ENOSPC",
+      errno: -28,
+    });
+    assert.ok(foreign instanceof StoreError);
+    assert.ok(!(new Error("x") instanceof StoreError));
+    assert.ok(
+      !(Object.assign(new Error("x"), { name: "StoreError", code: "ENOSPC", errno: 1 }) instanceof
+        StoreError),
+    );
+  });
+
+  it("say when a key is not bytes at all", () => {
+    assert.throws(
+      () => checkUpdate(caps, "abcd" as never, new Uint8Array(2), 0),
+      /key is not a Uint8Array/,
+    );
+  });
 });

@@ -7,7 +7,22 @@
 
 import { StoreError } from "./store_error.ts";
 
-/** Create a new entry or update an existing one (`BPF_ANY`). */
+/**
+ * Create a new entry or update an existing one (`BPF_ANY`).
+ *
+ * @example
+ * ```ts
+ * import { ANY, EXIST, NOEXIST, u32Key } from "@kvkit/store";
+ * import { openStore } from "@kvkit/backends";
+ * import assert from "node:assert/strict";
+ *
+ * const store = openStore("map", { keySize: 4, valueSize: 1 });
+ * store.set(u32Key(1), new Uint8Array([1]), NOEXIST); // create only
+ * store.set(u32Key(1), new Uint8Array([2]), EXIST); // update only
+ * store.set(u32Key(2), new Uint8Array([3]), ANY); // either
+ * assert.throws(() => store.set(u32Key(3), new Uint8Array([4]), EXIST), { code: "ENOENT" });
+ * ```
+ */
 export const ANY = 0;
 /** Create a new entry only; a present key is `EEXIST` (`BPF_NOEXIST`). */
 export const NOEXIST = 1;

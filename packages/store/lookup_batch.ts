@@ -9,9 +9,10 @@ import { StoreError } from "./store_error.ts";
 
 /**
  * Returns up to `count` entries of `store` after `cursor`, for stores without a native batch.
- * The cursor is the last key returned; the next call continues at `store.nextKey(cursor)`.
- * With `delete`, the next key is found before the returned key is removed, so a hash map that
- * restarts from its first key after a removed one still visits every entry once.
+ * The cursor is the last key returned; the next call continues at `store.nextKey(cursor)`, and
+ * the walk is complete when a batch comes back with an `undefined` cursor. With `delete`, the
+ * returned entries are removed; a hash map restarts from its first key after a removed one,
+ * which is then exactly the rest of the walk.
  *
  * @param store The store to read.
  * @param cursor `undefined` to start, else the `cursor` of the previous batch.
@@ -50,20 +51,23 @@ export function lookupBatch(
   const remove = options?.delete === true;
   const keys: Uint8Array[] = [];
   const values: Uint8Array[] = [];
+  // No look-ahead past the last returned key: a store that makes walking by nextKey cheap for
+  // the key it returned last keeps that advantage across batches. The end shows as a batch
+  // that finds no next key, possibly an empty one.
   let key = store.nextKey(cursor);
-  let last: Uint8Array | undefined;
-  while (key !== undefined && keys.length < count) {
+  while (key !== undefined) {
     const value = store.get(key);
-    const next = store.nextKey(key);
     if (value !== undefined) {
       keys.push(key);
       values.push(value);
+      // A removed key continues at its successor (ordered stores) or at the first key (hash
+      // maps), which after removing everything returned so far is the rest of the walk.
       if (remove) store.delete(key);
     }
-    last = key;
-    key = next;
+    if (keys.length === count) return { keys, values, cursor: key };
+    key = store.nextKey(key);
   }
-  return { keys, values, cursor: key === undefined ? undefined : last };
+  return { keys, values, cursor: undefined };
 }
 
 /**

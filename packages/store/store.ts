@@ -56,6 +56,19 @@ export interface Batch {
 /**
  * A key-value store of byte keys and byte values. Returned bytes are always copies; a call
  * that throws a `StoreError` leaves the store unchanged.
+ *
+ * @example
+ * ```ts
+ * import { type Store, u32Key } from "@kvkit/store";
+ * import { openStore } from "@kvkit/backends";
+ * import assert from "node:assert/strict";
+ *
+ * const store: Store = openStore("map", { keySize: 4, valueSize: 2, maxEntries: 2 });
+ * store.set(u32Key(1), new Uint8Array([1, 1]));
+ * store.set(u32Key(2), new Uint8Array([2, 2]));
+ * assert.throws(() => store.set(u32Key(3), new Uint8Array(2)), { code: store.capabilities.fullError });
+ * assert.deepEqual([...store.keys()].length, 2);
+ * ```
  */
 export interface Store {
   /** The catalog name of the backend that made this store. */
@@ -104,7 +117,24 @@ export interface Store {
   describe?(): string;
 }
 
-/** A named factory of stores, the unit the catalog and plugins deal in. */
+/**
+ * A named factory of stores, the unit the catalog and plugins deal in. A plugin is a module
+ * that exports one as `backend`.
+ *
+ * @example A backend that opens the catalog's `map` under its own name
+ * ```ts
+ * import type { Backend, Store } from "@kvkit/store";
+ * import { openStore } from "@kvkit/backends";
+ * import assert from "node:assert/strict";
+ *
+ * export const backend: Backend<{ valueSize: number }> = {
+ *   name: "tiny",
+ *   summary: "fixed 4-byte keys, values of valueSize bytes",
+ *   create: (options): Store => openStore("map", { keySize: 4, valueSize: options?.valueSize ?? 8 }),
+ * };
+ * assert.equal(backend.create({ valueSize: 2 }).capabilities.valueSize.max, 2);
+ * ```
+ */
 export interface Backend<Options = Record<string, unknown>> {
   /** The catalog name, e.g. `"rhash"`. */
   readonly name: string;

@@ -5,7 +5,18 @@
  * @module
  */
 
-/** The negative Linux errno of each error code kvkit uses. */
+/**
+ * The negative Linux errno of each error code kvkit uses.
+ *
+ * @example
+ * ```ts
+ * import { ERRNO } from "@kvkit/store";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(ERRNO.ENOENT, -2);
+ * assert.equal(ERRNO.E2BIG, -7);
+ * ```
+ */
 export const ERRNO = {
   ENOENT: -2,
   E2BIG: -7,
@@ -55,6 +66,17 @@ export class StoreError extends Error {
     this.code = code;
     this.errno = ERRNO[code];
   }
+
+  /**
+   * `instanceof StoreError` also holds for errors thrown by another copy of `@kvkit/store`
+   * (a plugin that bundles its own), recognised by name, code and errno.
+   *
+   * @param x Anything.
+   * @returns Whether `x` is a StoreError from any copy of this module.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return isStoreErrorShape(x);
+  }
 }
 
 /**
@@ -71,8 +93,19 @@ export class StoreError extends Error {
  *
  * assert.ok(isStoreError(new StoreError("ENOSPC", "full"), "ENOSPC"));
  * assert.ok(!isStoreError(new Error("x")));
+ *
+ * // An error from a plugin's own copy of @kvkit/store is recognised too.
+ * const foreign = Object.assign(new Error("EBUSY: x"), { name: "StoreError", code: "EBUSY", errno: -16 });
+ * assert.ok(isStoreError(foreign, "EBUSY"));
  * ```
  */
 export function isStoreError(err: unknown, code?: ErrorCode): err is StoreError {
   return err instanceof StoreError && (code === undefined || err.code === code);
+}
+
+/** Whether `x` looks like a StoreError made by any copy of this module. */
+function isStoreErrorShape(x: unknown): boolean {
+  const e = x as { name?: unknown; code?: unknown; errno?: unknown } | null;
+  return x instanceof Error && e!.name === "StoreError" && typeof e!.code === "string" &&
+    Object.hasOwn(ERRNO, e!.code) && e!.errno === ERRNO[e!.code as ErrorCode];
 }
