@@ -1,6 +1,9 @@
 // Program-side get/put against raw typed-array access of the same bytes (the goal: within
-// 2x), and against what a user would do instead: postMessage of a Map (structured clone)
-// and the `sharedmap` npm package. Every bench runs OPS operations per iteration.
+// 2x), against the same raw access behind a hand-written seqlock (what the consistent mode
+// does), and against what a user would do instead: postMessage of a Map (structured clone)
+// and the `sharedmap` npm package. Every bench runs OPS operations per iteration and does
+// the same work per operation as its baseline (same bytes, same destination, same use of
+// the result).
 //
 //   deno bench packages/uptr-kv/uptr_kv_bench.ts
 
@@ -28,10 +31,40 @@ const rawF64 = new Float64Array(rawBuf);
 const RAW_SMALL = 24; // key 1's offset in page 0
 const RAW_BIG = 4096; // key 2's offset: page 1
 const rawBig = raw.subarray(RAW_BIG, RAW_BIG + 4096);
+// What consistency costs without kvkit: the same bytes behind a hand-written seqlock (one i32
+// counter; Atomics.load around a read, compareExchange/store around a write) - the floor for
+// uptr-kv's consistent mode, since V8 runs each Atomics call as a builtin call (~9 ns).
+const rawSeq = new Int32Array(new SharedArrayBuffer(4));
+function rawSeqGet(): void {
+  for (;;) {
+    const s = Atomics.load(rawSeq, 0);
+    for (let j = 0; j < 8; j++) out[j] = raw[RAW_SMALL + j]!;
+    if ((s & 1) === 0 && Atomics.load(rawSeq, 0) === s) return;
+  }
+}
+function rawSeqF64(): number {
+  for (;;) {
+    const s = Atomics.load(rawSeq, 0);
+    const v = rawF64[RAW_SMALL >> 3]!;
+    if ((s & 1) === 0 && Atomics.load(rawSeq, 0) === s) return v;
+  }
+}
+function rawSeqPut(): void {
+  for (;;) {
+    const s = rawSeq[0]!;
+    if ((s & 1) !== 0 || Atomics.compareExchange(rawSeq, 0, s, s + 1) !== s) continue;
+    for (let j = 0; j < 8; j++) raw[RAW_SMALL + j] = small[j]!;
+    Atomics.store(rawSeq, 0, s + 2);
+    return;
+  }
+}
 
 const out = new Uint8Array(4096);
 const small = Uint8Array.from([8, 7, 6, 5, 4, 3, 2, 1]);
 const big = new Uint8Array(4096).fill(3);
+// Each bench sums into a local and adds it to `sink` once per iteration: `sink += x` per
+// operation would box a number into the module variable every time (a heap allocation that
+// costs more than an 8-byte copy and would flatter every ratio).
 let sink = 0;
 
 // What a user shares without kvkit: a Map posted to each Worker (cloned on every update),
@@ -47,44 +80,81 @@ shared.set("1", "abcdefgh");
 
 // Heap growth over a million typed-path operations: the promise is no allocation.
 {
-  for (let i = 0; i < 100_000; i++) sink += consistent.getInto(KEY_SMALL, out);
+  let acc = 0;
+  for (let i = 0; i < 100_000; i++) acc += consistent.getInto(KEY_SMALL, out);
   const before = Deno.memoryUsage().heapUsed;
   for (let i = 0; i < 1_000_000; i++) {
-    sink += consistent.getInto(KEY_SMALL, out) + consistent.getInto(KEY_BIG, out);
+    acc += consistent.getInto(KEY_SMALL, out) + consistent.getInto(KEY_BIG, out);
     consistent.put(KEY_SMALL, small);
-    sink += consistent.readF64(KEY_SMALL, 0);
+    acc += consistent.readF64(KEY_SMALL, 0);
   }
   const grown = Deno.memoryUsage().heapUsed - before;
+  sink += acc;
   console.log(`heap growth over 1M x (getInto 8 B + getInto 4 KB + put + readF64): ${grown} bytes`);
 }
 
 Deno.bench("raw Uint8Array copy", { group: "get 8 B", baseline: true }, () => {
+  let acc = 0;
   for (let i = 0; i < OPS; i++) {
     for (let j = 0; j < 8; j++) out[j] = raw[RAW_SMALL + j]!;
-    sink += out[0]!;
+    acc += out[0]!;
   }
+  sink += acc;
 });
 Deno.bench("uptr-kv getInto, plain", { group: "get 8 B" }, () => {
-  for (let i = 0; i < OPS; i++) sink += plain.getInto(KEY_SMALL, out);
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) {
+    plain.getInto(KEY_SMALL, out);
+    acc += out[0]!;
+  }
+  sink += acc;
+});
+Deno.bench("raw copy in a hand-written seqlock", { group: "get 8 B" }, () => {
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) {
+    rawSeqGet();
+    acc += out[0]!;
+  }
+  sink += acc;
 });
 Deno.bench("uptr-kv getInto, consistent", { group: "get 8 B" }, () => {
-  for (let i = 0; i < OPS; i++) sink += consistent.getInto(KEY_SMALL, out);
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) {
+    consistent.getInto(KEY_SMALL, out);
+    acc += out[0]!;
+  }
+  sink += acc;
 });
 Deno.bench("Map.get (local copy only)", { group: "get 8 B" }, () => {
-  for (let i = 0; i < OPS; i++) sink += map.get(i & 63)![0]!;
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) acc += map.get(i & 63)![0]!;
+  sink += acc;
 });
 Deno.bench("sharedmap get", { group: "get 8 B" }, () => {
-  for (let i = 0; i < OPS; i++) sink += shared.get("1")!.length;
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) acc += shared.get("1")!.length;
+  sink += acc;
 });
 
 Deno.bench("raw Float64Array read", { group: "read f64", baseline: true }, () => {
-  for (let i = 0; i < OPS; i++) sink += rawF64[RAW_SMALL >> 3]!;
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) acc += rawF64[RAW_SMALL >> 3]!;
+  sink += acc;
 });
 Deno.bench("uptr-kv readF64, plain", { group: "read f64" }, () => {
-  for (let i = 0; i < OPS; i++) sink += plain.readF64(KEY_SMALL, 0);
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) acc += plain.readF64(KEY_SMALL, 0);
+  sink += acc;
+});
+Deno.bench("raw read in a hand-written seqlock", { group: "read f64" }, () => {
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) acc += rawSeqF64();
+  sink += acc;
 });
 Deno.bench("uptr-kv readF64, consistent", { group: "read f64" }, () => {
-  for (let i = 0; i < OPS; i++) sink += consistent.readF64(KEY_SMALL, 0);
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) acc += consistent.readF64(KEY_SMALL, 0);
+  sink += acc;
 });
 
 Deno.bench("raw Uint8Array write", { group: "put 8 B", baseline: true }, () => {
@@ -95,6 +165,9 @@ Deno.bench("raw Uint8Array write", { group: "put 8 B", baseline: true }, () => {
 Deno.bench("uptr-kv put, plain", { group: "put 8 B" }, () => {
   for (let i = 0; i < OPS; i++) plain.put(KEY_SMALL, small);
 });
+Deno.bench("raw write in a hand-written seqlock", { group: "put 8 B" }, () => {
+  for (let i = 0; i < OPS; i++) rawSeqPut();
+});
 Deno.bench("uptr-kv put, consistent", { group: "put 8 B" }, () => {
   for (let i = 0; i < OPS; i++) consistent.put(KEY_SMALL, small);
 });
@@ -103,18 +176,37 @@ Deno.bench("sharedmap set", { group: "put 8 B" }, () => {
 });
 
 Deno.bench("raw Uint8Array set", { group: "get 4 KB", baseline: true }, () => {
+  let acc = 0;
   for (let i = 0; i < OPS; i++) {
     out.set(rawBig);
-    sink += out[0]!;
+    acc += out[0]!;
   }
+  sink += acc;
 });
 Deno.bench("uptr-kv getInto, plain", { group: "get 4 KB" }, () => {
-  for (let i = 0; i < OPS; i++) sink += plain.getInto(KEY_BIG, out);
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) {
+    plain.getInto(KEY_BIG, out);
+    acc += out[0]!;
+  }
+  sink += acc;
 });
 Deno.bench("uptr-kv getInto, consistent", { group: "get 4 KB" }, () => {
-  for (let i = 0; i < OPS; i++) sink += consistent.getInto(KEY_BIG, out);
+  let acc = 0;
+  for (let i = 0; i < OPS; i++) {
+    consistent.getInto(KEY_BIG, out);
+    acc += out[0]!;
+  }
+  sink += acc;
 });
-Deno.bench("uptr-kv put, consistent", { group: "get 4 KB" }, () => {
+
+Deno.bench("raw Uint8Array set", { group: "put 4 KB", baseline: true }, () => {
+  for (let i = 0; i < OPS; i++) rawBig.set(big);
+});
+Deno.bench("uptr-kv put, plain", { group: "put 4 KB" }, () => {
+  for (let i = 0; i < OPS; i++) plain.put(KEY_BIG, big);
+});
+Deno.bench("uptr-kv put, consistent", { group: "put 4 KB" }, () => {
   for (let i = 0; i < OPS; i++) consistent.put(KEY_BIG, big);
 });
 
@@ -124,10 +216,12 @@ Deno.bench("uptr-kv put, consistent", { group: "publish one update", baseline: t
   for (let i = 0; i < OPS; i++) consistent.put(KEY_SMALL, small);
 });
 Deno.bench("structuredClone(Map of 64 x 8 B)", { group: "publish one update" }, () => {
+  let acc = 0;
   for (let i = 0; i < OPS; i++) {
     map.set(1, small);
-    sink += structuredClone(map).size;
+    acc += structuredClone(map).size;
   }
+  sink += acc;
 });
 Deno.bench("sharedmap set", { group: "publish one update" }, () => {
   for (let i = 0; i < OPS; i++) shared.set("1", "abcdefgh");

@@ -129,6 +129,33 @@ describe("program side", () => {
     assert.deepEqual([...p.keys()], [7]);
   });
 
+  it("consistent writes move only their key's counter, by two, and leave it even", () => {
+    // Readers on other threads rely on it: an odd counter is a writer at work, a changed one a
+    // finished write. Small values (byte loop), large ones (TypedArray#set) and typed writes.
+    const owner = new UptrKvOwner();
+    owner.put(1, new Uint8Array(16));
+    owner.put(2, new Uint8Array(100));
+    const p = UptrKvProgram.attach(owner.regions);
+    const seq = new Int32Array(owner.regions.control);
+    const before = seq.slice();
+    p.put(1, new Uint8Array(16).fill(1));
+    p.writeF64(1, 0, 1.5);
+    p.writeU32(1, 2, 7);
+    p.put(2, new Uint8Array(100).fill(2));
+    const out = new Uint8Array(100);
+    assert.equal(p.getInto(1, out), 16);
+    assert.equal(p.getInto(2, out), 100);
+    assert.equal(p.readF64(1, 0), 1.5);
+    assert.equal(p.readU32(1, 2), 7);
+    assert.equal(p.readU32(1, 3), 0x0101_0101);
+    assert.deepEqual(p.get(2), new Uint8Array(100).fill(2));
+    const moved = [...seq.keys()].filter((i) => seq[i] !== before[i]);
+    assert.deepEqual(moved, [8 + 1, 8 + 2]);
+    assert.equal(seq[8 + 1]! - before[8 + 1]!, 6);
+    assert.equal(seq[8 + 2]! - before[8 + 2]!, 2);
+    assert.ok(moved.every((i) => (seq[i]! & 1) === 0));
+  });
+
   it("plain mode reads and writes the same bytes without the sequence counters", () => {
     const owner = new UptrKvOwner({ consistent: false });
     owner.put(2, new Uint8Array(40));

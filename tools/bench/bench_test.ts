@@ -1,0 +1,117 @@
+// End to end: the real entry point on `map`, a peer and a fixture plugin with a tiny config.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { checkXml } from "./testdata/xml_check.ts";
+import type { BenchReport } from "./run.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const deno = `${root}node_modules/.bin/deno`;
+const out = `bench-results/test-${process.pid}`;
+
+// Deno's node:child_process copies the whole environment (an env permission); Deno.Command
+// with a cleared environment needs only --allow-run.
+function runSync(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const D = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (D !== undefined) {
+    const r = new D.Command(deno, { args, cwd: root, clearEnv: true, env: { NO_COLOR: "1" } })
+      .outputSync();
+    const text = new TextDecoder();
+    return { status: r.code, stdout: text.decode(r.stdout), stderr: text.decode(r.stderr) };
+  }
+  const r = spawnSync(deno, args, { cwd: root, encoding: "utf8", env: { NO_COLOR: "1" } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("deno task bench (end to end)", () => {
+  after(() => rmSync(`${root}${out}`, { recursive: true, force: true }));
+
+  const run = runSync([
+    "run",
+    "--allow-read",
+    "--allow-write=bench-results",
+    "--allow-env=NODE_ENV",
+    "--v8-flags=--expose-gc",
+    "tools/bench/main.ts",
+    "--config",
+    "tools/bench/testdata/tiny.json",
+    "--backends",
+    "map,sorted-btree,./tools/bench/testdata/array64_store.ts",
+    "--out",
+    out,
+  ]);
+
+  it("exits 0 and prints a table with every backend", () => {
+    assert.equal(run.status, 0, run.stderr);
+    for (const name of ["map", "sorted-btree", "array64", "× base", "memory (bytes/entry)"]) {
+      assert.ok(run.stdout.includes(name), `table lacks ${name}`);
+    }
+  });
+
+  it("writes JSON with samples, environment and ratios against the baseline", () => {
+    const report = JSON.parse(readFileSync(`${root}${out}/bench.json`, "utf8")) as BenchReport;
+    assert.equal(report.environment.gc, true);
+    assert.ok(report.probe !== undefined && report.probe.nsPerAccess > 0);
+    assert.deepEqual(report.backends.map((b) => [b.label, b.kind]), [
+      ["map", "builtin"],
+      ["sorted-btree", "peer"],
+      ["array64", "plugin"],
+    ]);
+    assert.equal(report.groups.length, 9);
+    for (const g of report.groups) {
+      assert.equal(g.baseline, "map", g.id);
+      const base = g.results.find((r) => r.backend === "map")!;
+      assert.equal(base.ratio, 1, g.id);
+      for (const r of g.results) {
+        if (r.skipped !== undefined) continue;
+        if (g.metric === "ops") {
+          assert.equal(r.samples.length, 2, `${g.id} ${r.backend}`);
+          assert.ok(r.opsPerSec! > 0);
+          assert.ok(Math.abs(r.ratio! - r.opsPerSec! / base.opsPerSec!) < 1e-9);
+          assert.ok(Math.abs(r.nsPerOp! - 1e9 / r.opsPerSec!) < 1e-6);
+          assert.ok(r.memAccesses! > 0);
+        } else {
+          assert.ok(r.bytesPerEntry! > 0 && r.heapBytesPerEntry !== undefined);
+          // Settled readings: a freed ArrayBuffer counted late would make a sample negative.
+          assert.ok(r.heapSamples!.every((b) => b > 0), `${r.backend}: ${r.heapSamples}`);
+          assert.ok(Math.abs(r.ratio! - r.heapBytesPerEntry! / base.heapBytesPerEntry!) < 1e-9);
+        }
+      }
+    }
+  });
+
+  it("sizes the 64-key plugin down and says so, skipping what it cannot run", () => {
+    const report = JSON.parse(readFileSync(`${root}${out}/bench.json`, "utf8")) as BenchReport;
+    const plugin = (id: number) => report.groups[id]!.results.find((r) => r.backend === "array64")!;
+    assert.equal(plugin(0).fitted, "key u32 0..63 · 64/64 · value 8 B");
+    assert.ok(plugin(0).notes.includes("sized to 64 entries"));
+    assert.equal(plugin(1).fitted, "key u32 0..63 · 48/64 · value 8 B");
+    assert.equal(plugin(2).skipped, "no absent key left in the key range");
+    assert.ok(plugin(3).opsPerSec! > 0, "insert from half full");
+  });
+
+  it("writes one well-formed SVG chart per workload and a Markdown table", () => {
+    for (
+      const w of [
+        "lookup-hit",
+        "lookup-miss",
+        "insert",
+        "delete",
+        "iterate",
+        "batch",
+        "update",
+        "memory",
+      ]
+    ) {
+      const path = `${root}${out}/${w}.svg`;
+      assert.ok(existsSync(path), path);
+      const { errors, elements } = checkXml(readFileSync(path, "utf8"));
+      assert.deepEqual(errors, [], w);
+      assert.ok(elements.filter((e) => e === "rect").length >= 3, w);
+    }
+    assert.match(readFileSync(`${root}${out}/bench.md`, "utf8"), /\| lookup \(hit\) · key 8 B/);
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mapBackend } from "@kvkit/backends";
+import { runBench, runQuick } from "./run.ts";
+import { standardGroups } from "./groups.ts";
+import { backend as array64 } from "./testdata/array64_store.ts";
+
+const tiny = { samples: 2, sampleMs: 1, probeMB: 0 } as const;
+const shape = { key: 8, entries: 200, fill: 1, value: 8 } as const;
+
+describe("runBench / runQuick", () => {
+  it("takes backend objects and names, and an explicit baseline", async () => {
+    const report = await runQuick([array64, "map"], {
+      ...tiny,
+      baseline: "array64",
+      groups: [{ workload: "update", shape }],
+    });
+    const [g] = report.groups;
+    assert.equal(g!.baseline, "array64");
+    const [a, m] = g!.results;
+    assert.equal(a!.ratio, 1);
+    assert.equal(m!.ratio, m!.opsPerSec! / a!.opsPerSec!);
+    assert.equal(report.probe, undefined);
+  });
+
+  it("reports a group without its baseline with no ratios", async () => {
+    const report = await runBench({
+      ...tiny,
+      backends: [mapBackend],
+      baseline: "htab",
+      groups: [{ workload: "lookup-hit", shape }],
+    });
+    assert.equal(report.groups[0]!.baseline, undefined);
+    assert.equal(report.groups[0]!.results[0]!.ratio, undefined);
+  });
+
+  it("tops up the stores of the previous group when only the fill grows", async () => {
+    const report = await runBench({
+      ...tiny,
+      backends: ["map"],
+      groups: [
+        { workload: "lookup-hit", shape: { ...shape, fill: 0.5 } },
+        { workload: "lookup-hit", shape },
+      ],
+    });
+    assert.deepEqual(report.groups.map((g) => g.results[0]!.fitted), [
+      "key 8 B · 100/200 · value 8 B",
+      "key 8 B · 200/200 · value 8 B",
+    ]);
+  });
+
+  it("skips a store in a memory group when it cannot take the group's value size", async () => {
+    const report = await runBench({
+      ...tiny,
+      backends: ["map", array64],
+      groups: [{ workload: "memory", shape: { ...shape, value: 4096 } }],
+    });
+    const [m, a] = report.groups[0]!.results;
+    assert.ok(m!.bytesPerEntry! > 4096);
+    assert.equal(a!.skipped, "takes no 4096 B values");
+    assert.ok(a!.notes.includes("values 8 B"));
+  });
+
+  it("records a store that throws as skipped with the error, and goes on", async () => {
+    const report = await runBench({
+      ...tiny,
+      backends: ["map", {
+        name: "broken",
+        summary: "throws",
+        create: () => {
+          throw new Error("boom");
+        },
+      }],
+      groups: [{ workload: "lookup-hit", shape }],
+    });
+    assert.match(report.groups[0]!.results[1]!.skipped!, /error: boom/);
+    assert.ok(report.groups[0]!.results[0]!.opsPerSec! > 0);
+  });
+
+  it("rejects bad settings, shapes, workloads and names with the value", async () => {
+    await assert.rejects(runQuick(["map"], { ...tiny, samples: 0 }), /samples 0/);
+    await assert.rejects(
+      runQuick(["map"], {
+        ...tiny,
+        groups: [{ workload: "lookup-hit", shape: { ...shape, fill: 2 } }],
+      }),
+      /fill must be in 0..1/,
+    );
+    await assert.rejects(
+      runQuick(["map"], { ...tiny, groups: [{ workload: "nope", shape }] }),
+      /unknown workload 'nope'/,
+    );
+    await assert.rejects(
+      runQuick(["no-such-store"], tiny),
+      /known backends: .*map.*peers: sorted-btree/,
+    );
+  });
+
+  it("the standard quick groups hold the BENCHMARKS.md lookup matrix", () => {
+    const lookups = standardGroups("quick", ["lookup-hit"]).map((g) => g.shape);
+    for (const key of [8, 32, 256]) {
+      for (const entries of [1000, 100_000]) {
+        for (const fill of [0.75, 1]) {
+          assert.ok(lookups.some((s) => s.key === key && s.entries === entries && s.fill === fill));
+        }
+      }
+    }
+    assert.ok(standardGroups("full").some((g) => g.shape.entries === 1_000_000));
+    assert.deepEqual(
+      standardGroups("quick", ["memory"]).map((g) => g.shape.value),
+      [32, 4096],
+    );
+  });
+});
