@@ -412,7 +412,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           }
         }
       }
-      for (const u of units) tick(id);
+      for (let i = 0; i < units.length; i++) tick(id);
     } else {
       for (const u of units) {
         try {
