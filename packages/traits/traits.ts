@@ -5,21 +5,16 @@
  */
 
 import { StoreError } from "@kvkit/store";
-import {
-  HALF_BITS,
-  HEADER_SIZE,
-  HIGH_HI,
-  HIGH_LO,
-  LOW_HI,
-  LOW_LO,
-  MAX_KEYS,
-  popcount32,
-} from "./_layout.ts";
+import * as layout from "./_layout.ts";
 import { describeTraits } from "./_describe.ts";
 import { PROFILE_2_4_8, type ProfileName, type TraitProfile, traitProfile } from "./profile.ts";
 import { formatIPv4, parseIPv4 } from "./ipv4.ts";
 import { formatIPv6, parseIPv6 } from "./ipv6.ts";
 import { formatUuid, parseUuid } from "./uuid.ts";
+
+// Module-local copies of the layout: V8 reads an imported binding through its module cell
+// with a hole check at every use, which cost more than the table load on the get hot path.
+const { HALF_BITS, HEADER_SIZE, HIGH_HI, HIGH_LO, LOW_HI, LOW_LO, MAX_KEYS, popcount32 } = layout;
 
 /** Options of {@linkcode Traits.init} and {@linkcode Traits.open}. */
 export interface TraitsOptions {
@@ -36,10 +31,20 @@ export interface TraitsOptions {
 const CODE_MASK = 3;
 /** Shift of the value offset in a slot of the offset table. */
 const OFFSET_SHIFT = 2;
+/** Mask of a key number: a key is valid when `key === (key & KEY_MASK)`. */
+const KEY_MASK = MAX_KEYS - 1;
+/** Start of the u16 plane of the offset table: value offset of each 2-byte key, else 0. */
+const PLANE_2 = MAX_KEYS;
+/** Start of the u32 plane: value offset of each 4-byte key, else 0. */
+const PLANE_4 = 2 * MAX_KEYS;
+/** Start of the u64 plane: value offset of each 8-byte key, else 0. */
+const PLANE_8 = 3 * MAX_KEYS;
+/** Int32 entries of the offset table: the slots, then the three planes. */
+const TABLE_SIZE = 4 * MAX_KEYS;
 
 // The offset table of a Traits whose own table is not built (or stale): every slot reads
-// "not set", which sends the fast path to the general one.
-const EMPTY_TABLE = new Int32Array(MAX_KEYS);
+// "not set" and every plane offset 0, which sends the fast paths to the general one.
+const EMPTY_TABLE = new Int32Array(TABLE_SIZE);
 
 function badKey(key: unknown): StoreError {
   return new StoreError("EINVAL", `key ${key} is not an integer in 0..${MAX_KEYS - 1}`);
@@ -142,11 +147,6 @@ export class Traits {
   readonly #profile: TraitProfile;
   // Value bytes by size code (index 0 = not set).
   readonly #codeSize: readonly [number, number, number, number];
-  // The size code of 2, 4, 8 and 16-byte values in this profile (0: the profile has none).
-  readonly #code2: number;
-  readonly #code4: number;
-  readonly #code8: number;
-  readonly #code16: number;
   // Length of a set of keys = #a·pop(low) + #b·pop(high) + #c·pop(high & low): the RFC's
   // formula generalised (code 11 keys are counted in both words, #c corrects for it).
   readonly #a: number;
@@ -163,7 +163,9 @@ export class Traits {
   #used = HEADER_SIZE;
   // JavaScript has no popcount instruction: when a header is read a second time, the offsets
   // of all keys go into this table, and reads of that header cost one table load.
-  // Per key: (value offset << OFFSET_SHIFT) | size code, 0 when not set.
+  // Slots 0..63: (value offset << OFFSET_SHIFT) | size code, 0 when not set. Then one plane
+  // per typed width (PLANE_2/4/8): the value offset when the key holds exactly that many
+  // bytes, else 0 - so a typed get tests one number instead of decoding a size code.
   #slots: Int32Array | undefined;
   // Whether #slots holds the offsets of the header words above.
   #fresh = false;
@@ -178,10 +180,6 @@ export class Traits {
     this.#profile = profile;
     const [s1, s2, s3] = profile.sizes;
     this.#codeSize = [0, s1, s2, s3];
-    this.#code2 = this.#codeOf(2);
-    this.#code4 = this.#codeOf(4);
-    this.#code8 = this.#codeOf(8);
-    this.#code16 = this.#codeOf(16);
     this.#a = s1;
     this.#b = s2;
     this.#c = s3 - s1 - s2;
@@ -474,32 +472,51 @@ export class Traits {
       ((low >>> bit) & 1);
   }
 
-  // The slot of `key`. The hot path: two or four header words compared with those the table
-  // was built for, one table load. A bad key reads undefined and an unset key 0: both take
-  // the general path, which checks the key and the header.
-  #find(key: number): number {
+  // Whether the header words that can move `key` (bits 0..31 of both words for a key below
+  // 32, all four halves above) are still those the table was built for. Read through the
+  // DataView: an Int32Array over the header measured slower, and needs 4-byte alignment.
+  #current(key: number): boolean {
     const v = this.#view;
-    if (
-      v.getInt32(HIGH_LO, true) === this.#high0 && v.getInt32(LOW_LO, true) === this.#low0 &&
-      // A key below 32 depends only on bits 0..31 of each word.
+    return v.getInt32(HIGH_LO, true) === this.#high0 && v.getInt32(LOW_LO, true) === this.#low0 &&
       (key < HALF_BITS ||
-        (v.getInt32(HIGH_HI, true) === this.#high1 && v.getInt32(LOW_HI, true) === this.#low1))
-    ) {
-      const slot = this.#table[key]!;
-      if (slot > 0) return slot;
-    }
+        (v.getInt32(HIGH_HI, true) === this.#high1 && v.getInt32(LOW_HI, true) === this.#low1));
+  }
+
+  // The slot of `key`. The hot path: one table load, the key check and two or four header
+  // words compared with those the table was built for. A bad key, an unset key, a table not
+  // built and a changed header all take the general path, which checks the key and header.
+  #find(key: number): number {
+    const slot = this.#table[key & KEY_MASK]!;
+    if (slot !== 0 && key === (key & KEY_MASK) && this.#current(key)) return slot;
     return this.#findSlow(key);
   }
 
+  // The value offset of `key` for a typed read of `len` bytes, by the general path; throws
+  // ENOENT when the key is not set and EINVAL when it holds another length (or is bad).
+  #typedOffset(key: number, len: number): number {
+    const slot = this.#find(key);
+    const code = slot & CODE_MASK;
+    if (code === 0 || this.#codeSize[code] !== len) throw this.#typedError(key, slot, len);
+    return slot >>> OFFSET_SHIFT;
+  }
+
   #findSlow(key: number): number {
-    if (key !== (key & (MAX_KEYS - 1))) throw badKey(key);
+    if (key !== (key & KEY_MASK)) throw badKey(key);
     this.#sync();
     if (this.#fresh) return this.#slots![key]!;
     // One read of a header (a packet opened to read one field) costs three to six popcounts;
     // from the second read on, a table is worth building.
     if (++this.#reads < 2) return this.#locate(key);
-    const slots = this.#slots ??= new Int32Array(MAX_KEYS);
-    for (let k = 0; k < MAX_KEYS; k++) slots[k] = this.#locate(k);
+    const slots = this.#slots ??= new Int32Array(TABLE_SIZE);
+    const sizes = this.#codeSize;
+    for (let k = 0; k < MAX_KEYS; k++) {
+      const slot = this.#locate(k);
+      const size = sizes[slot & CODE_MASK], off = slot >>> OFFSET_SHIFT;
+      slots[k] = slot;
+      slots[PLANE_2 + k] = size === 2 ? off : 0;
+      slots[PLANE_4 + k] = size === 4 ? off : 0;
+      slots[PLANE_8 + k] = size === 8 ? off : 0;
+    }
     this.#fresh = true;
     this.#table = slots;
     return slots[key]!;
@@ -807,9 +824,12 @@ export class Traits {
    * ```
    */
   getU16(key: number, littleEndian: boolean): number {
-    const slot = this.#find(key);
-    if ((slot & CODE_MASK) !== this.#code2) throw this.#typedError(key, slot, 2);
-    return this.#view.getUint16(slot >>> OFFSET_SHIFT, littleEndian);
+    // The hot path: see getU32.
+    let off = this.#table[PLANE_2 + (key & KEY_MASK)]!;
+    if (!(off !== 0 && key === (key & KEY_MASK) && this.#current(key))) {
+      off = this.#typedOffset(key, 2);
+    }
+    return this.#view.getUint16(off, littleEndian);
   }
 
   /**
@@ -858,9 +878,15 @@ export class Traits {
    * ```
    */
   getU32(key: number, littleEndian: boolean): number {
-    const slot = this.#find(key);
-    if ((slot & CODE_MASK) !== this.#code4) throw this.#typedError(key, slot, 4);
-    return this.#view.getUint32(slot >>> OFFSET_SHIFT, littleEndian);
+    // The hot path: the u32 plane gives the offset (0 unless the key holds 4 bytes), then the
+    // key check and the header compare. Any miss - bad or unset key, other width, no table
+    // yet, header changed - takes the general path, which throws or returns the offset; one
+    // read site for both, so the result stays an unboxed integer.
+    let off = this.#table[PLANE_4 + (key & KEY_MASK)]!;
+    if (!(off !== 0 && key === (key & KEY_MASK) && this.#current(key))) {
+      off = this.#typedOffset(key, 4);
+    }
+    return this.#view.getUint32(off, littleEndian);
   }
 
   /**
@@ -907,9 +933,12 @@ export class Traits {
    * ```
    */
   getU64(key: number, littleEndian: boolean): bigint {
-    const slot = this.#find(key);
-    if ((slot & CODE_MASK) !== this.#code8) throw this.#typedError(key, slot, 8);
-    return this.#view.getBigUint64(slot >>> OFFSET_SHIFT, littleEndian);
+    // The hot path: see getU32.
+    let off = this.#table[PLANE_8 + (key & KEY_MASK)]!;
+    if (!(off !== 0 && key === (key & KEY_MASK) && this.#current(key))) {
+      off = this.#typedOffset(key, 8);
+    }
+    return this.#view.getBigUint64(off, littleEndian);
   }
 
   /**
@@ -1047,9 +1076,7 @@ export class Traits {
    * ```
    */
   getIPv6(key: number): string {
-    const slot = this.#find(key);
-    if ((slot & CODE_MASK) !== this.#code16) throw this.#typedError(key, slot, 16);
-    const off = slot >>> OFFSET_SHIFT;
+    const off = this.#typedOffset(key, 16);
     return formatIPv6(this.#area.slice(off, off + 16));
   }
 
@@ -1093,9 +1120,7 @@ export class Traits {
    * ```
    */
   getUuid(key: number): string {
-    const slot = this.#find(key);
-    if ((slot & CODE_MASK) !== this.#code16) throw this.#typedError(key, slot, 16);
-    const off = slot >>> OFFSET_SHIFT;
+    const off = this.#typedOffset(key, 16);
     return formatUuid(this.#area.slice(off, off + 16));
   }
 

@@ -41,8 +41,8 @@ export interface TraitsStoreOptions {
   area: Uint8Array;
 }
 
-/** Bytes of a Traits object's offset table: one Int32 per key. */
-const OFFSET_TABLE_BYTES = MAX_KEYS * 4;
+/** Bytes of a Traits object's offset table: four Int32 per key (slot, u16/u32/u64 planes). */
+const OFFSET_TABLE_BYTES = 4 * MAX_KEYS * 4;
 
 /** The largest capacity `create` allocates: far more than 64 keys of any size can use. */
 const MAX_CAPACITY = 1 << 24;
@@ -269,8 +269,8 @@ export class TraitsStore implements Store {
   }
 
   /**
-   * The bytes of the whole area (not only the used part) plus the 256-byte offset table the
-   * typed API builds once a header is read twice.
+   * The bytes of the whole area (not only the used part) plus the 1 KiB offset table a
+   * `Traits` builds once a header is read twice.
    */
   memoryUsage(): number {
     return this.#traits.area.byteLength + OFFSET_TABLE_BYTES;

@@ -16,8 +16,9 @@ describe("TraitsStore", () => {
       assert.equal(caps.ordered, true);
       assert.equal(caps.fullError, "ENOSPC");
       assert.equal(caps.valueTooBig, "EINVAL");
-      // the default capacity holds all 64 keys at the largest size
-      assert.equal(store.memoryUsage(), 16 + 64 * p.sizes[2] + 64 * 4);
+      // the default capacity holds all 64 keys at the largest size, plus the offset table
+      // (per key: a slot and one offset per typed width, Int32 each)
+      assert.equal(store.memoryUsage(), 16 + 64 * p.sizes[2] + 64 * 4 * 4);
       for (let k = 0; k < 64; k++) store.set(u32Key(k), new Uint8Array(p.sizes[2]));
       assert.equal(store.size, 64);
     }

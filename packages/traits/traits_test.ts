@@ -251,6 +251,43 @@ describe("Traits operations", () => {
     }
   });
 
+  it("answers ENOENT for an unset key even when the profile has no values of that width", () => {
+    const wide = Traits.init(new Uint8Array(64), { profile: "4/8/16" }); // no 2-byte values
+    wide.setU32(1, 0xaabbccdd, true);
+    const narrow = Traits.init(new Uint8Array(64)); // 2/4/8: no 16-byte values
+    narrow.setU32(1, 0x11223344, true);
+    const flags = Traits.init(new Uint8Array(64), { profile: "0/4/16" }); // no 2 or 8
+    flags.setFlag(1);
+    for (let round = 0; round < 3; round++) { // popcounts first, then the table
+      assert.equal(wide.getU32(1, true), 0xaabbccdd);
+      assert.equal(code(() => wide.getU16(5, true)), "ENOENT");
+      assert.equal(code(() => wide.getU16(1, true)), "EINVAL");
+      assert.equal(code(() => narrow.getIPv6(5)), "ENOENT");
+      assert.equal(code(() => narrow.getUuid(1)), "EINVAL");
+      assert.equal(code(() => flags.getU64(5, true)), "ENOENT");
+      assert.equal(code(() => flags.getU16(1, true)), "EINVAL");
+      assert.ok(flags.has(1));
+    }
+  });
+
+  it("follows a key that another writer gave another width after the table was built", () => {
+    const area = new Uint8Array(64);
+    const writer = Traits.init(area);
+    const reader = Traits.open(area);
+    writer.setU32(2, 7, true);
+    writer.setU64(50, 8n, true);
+    for (let i = 0; i < 3; i++) assert.equal(reader.getU32(2, true), 7);
+    assert.equal(reader.getU64(50, true), 8n);
+    writer.delete(2);
+    writer.setU16(2, 9, true); // same key, 2 bytes now: key 50 moves down by 2
+    assert.equal(code(() => reader.getU32(2, true)), "EINVAL");
+    assert.equal(reader.getU16(2, true), 9);
+    assert.equal(reader.getU64(50, true), 8n);
+    writer.delete(2);
+    assert.equal(code(() => reader.getU16(2, true)), "ENOENT");
+    assert.equal(code(() => reader.getU32("2" as unknown as number, true)), "EINVAL");
+  });
+
   it("peeks one field of received bytes without opening", () => {
     const t = Traits.init(new Uint8Array(64), { profile: "4/8/16" });
     t.setU32(50, 0xfeedface, false);
