@@ -12,17 +12,15 @@
 
 import {
   type Backend,
-  type Batch,
-  type BatchOptions,
   type Capabilities,
   checkKey,
   checkUpdate,
   compareBytes,
   entriesByNextKey,
   EXIST,
-  lookupBatch,
   NOEXIST,
   type Store,
+  StoreBase,
   StoreError,
 } from "@kvkit/store";
 
@@ -37,13 +35,14 @@ export interface SortedArrayOptions {
 }
 
 /** An ordered store: keys 1..maxKeyLength bytes in ascending byte order, binary search. */
-export class SortedArrayStore implements Store {
+export class SortedArrayStore extends StoreBase implements Store {
   readonly backend = "sorted-array";
   readonly capabilities: Capabilities;
   readonly #keys: Uint8Array[] = [];
   readonly #values: Uint8Array[] = [];
 
   constructor(options: Partial<SortedArrayOptions> = {}) {
+    super();
     const { maxKeyLength = 16, valueSize = 8, maxEntries = 1024 } = options;
     for (const [name, n] of Object.entries({ maxKeyLength, valueSize, maxEntries })) {
       if (!Number.isInteger(n) || n < 1) {
@@ -120,18 +119,6 @@ export class SortedArrayStore implements Store {
   }
   entries(): IterableIterator<[Uint8Array, Uint8Array]> {
     return entriesByNextKey(this);
-  }
-  *keys(): IterableIterator<Uint8Array> {
-    for (const [k] of this.entries()) yield k;
-  }
-  *values(): IterableIterator<Uint8Array> {
-    for (const [, v] of this.entries()) yield v;
-  }
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
-  }
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
-    return lookupBatch(this, cursor, count, options);
   }
   memoryUsage(): number {
     let bytes = 64;

@@ -7,15 +7,13 @@
 
 import {
   type Backend,
-  type Batch,
-  type BatchOptions,
   type Capabilities,
   checkKey,
   checkUpdate,
   EXIST,
-  lookupBatch,
   NOEXIST,
   type Store,
+  StoreBase,
   StoreError,
 } from "@kvkit/store";
 
@@ -68,7 +66,7 @@ function positiveInt(name: string, value: unknown, fallback: number, max: number
  * assert.throws(() => store.set(u32Key(1), new Uint8Array(2), NOEXIST), { code: "EEXIST" });
  * ```
  */
-export class MapStore implements Store {
+export class MapStore extends StoreBase implements Store {
   /** The catalog name, `"map"`. */
   readonly backend = "map";
   /** Fixed key and value sizes, `maxEntries`, unordered, full is `E2BIG`. */
@@ -84,6 +82,7 @@ export class MapStore implements Store {
    * @param options Key and value sizes and the entry limit.
    */
   constructor(options: Partial<MapStoreOptions> = {}) {
+    super();
     const keySize = positiveInt("keySize", options.keySize, 4, 1 << 16);
     const valueSize = positiveInt("valueSize", options.valueSize, 8, 1 << 24);
     const maxEntries = positiveInt("maxEntries", options.maxEntries, 1 << 24, 2 ** 32);
@@ -165,23 +164,13 @@ export class MapStore implements Store {
   }
 
   /** Every key, as copies. */
-  *keys(): IterableIterator<Uint8Array> {
+  override *keys(): IterableIterator<Uint8Array> {
     for (const k of this.#map.keys()) yield fromLatin1(k);
   }
 
   /** Every value, as copies. */
-  *values(): IterableIterator<Uint8Array> {
+  override *values(): IterableIterator<Uint8Array> {
     for (const v of this.#map.values()) yield copy(v);
-  }
-
-  /** Same as `entries()`. */
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
-  }
-
-  /** Up to `count` entries after `cursor` (the generic batch built on `nextKey`). */
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
-    return lookupBatch(this, cursor, count, options);
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   EXIST,
   NOEXIST,
   type Store,
+  StoreBase,
   StoreError,
 } from "@kvkit/store";
 import { finish, hashWords, mixWord } from "./_hash.ts";
@@ -104,7 +105,7 @@ function roundUpPow2(n: number): number {
  * map.checkValid();
  * ```
  */
-export class Htab implements Store {
+export class Htab extends StoreBase implements Store {
   /** The catalog name. */
   readonly backend = "htab";
   /** What this table accepts. */
@@ -145,6 +146,7 @@ export class Htab implements Store {
    * allocated.
    */
   constructor(options: Partial<HtabOptions> = {}) {
+    super();
     const keySize = option("keySize", options.keySize, 4, 1, MAX_KEY_SIZE);
     const valueSize = option("valueSize", options.valueSize, 8, 1, MAX_VALUE_SIZE);
     const maxEntries = option("maxEntries", options.maxEntries, 1024, 1, MAX_ENTRIES);
@@ -701,7 +703,7 @@ export class Htab implements Store {
    * assert.deepEqual([...map.keys()], [u32Key(7)]);
    * ```
    */
-  *keys(): IterableIterator<Uint8Array> {
+  override *keys(): IterableIterator<Uint8Array> {
     for (const e of this.#elements()) yield this.#copyKey(e);
   }
 
@@ -721,25 +723,8 @@ export class Htab implements Store {
    * assert.deepEqual([...map.values()], [new Uint8Array([5])]);
    * ```
    */
-  *values(): IterableIterator<Uint8Array> {
+  override *values(): IterableIterator<Uint8Array> {
     for (const e of this.#elements()) yield this.#copyValue(e);
-  }
-
-  /**
-   * Same as {@linkcode Htab.entries}.
-   *
-   * @returns An iterator of `[key, value]`.
-   *
-   * @example
-   * ```ts
-   * import { Htab } from "@kvkit/htab";
-   * import assert from "node:assert/strict";
-   *
-   * assert.deepEqual([...new Htab()], []);
-   * ```
-   */
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
   }
 
   /**
@@ -775,7 +760,11 @@ export class Htab implements Store {
    * assert.equal(map.size, 0);
    * ```
    */
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
+  override lookupBatch(
+    cursor: Uint8Array | undefined,
+    count: number,
+    options?: BatchOptions,
+  ): Batch {
     if (!Number.isInteger(count) || count < 1) {
       throw new StoreError("EINVAL", `batch count ${count} is not a positive integer`);
     }

@@ -14,6 +14,7 @@ import {
   EXIST,
   NOEXIST,
   type Store,
+  StoreBase,
   StoreError,
 } from "@kvkit/store";
 import {
@@ -160,7 +161,7 @@ function newTable(size: number): Int32Array {
  * assert.equal(store.buckets, 64);
  * ```
  */
-export class RhashStore implements Store {
+export class RhashStore extends StoreBase implements Store {
   /** The catalog name. */
   readonly backend = "rhash";
   /** What this instance accepts: fixed key and value sizes, unordered, full is `E2BIG`. */
@@ -221,6 +222,7 @@ export class RhashStore implements Store {
    * `maxEntries`.
    */
   constructor(options: Partial<RhashOptions> = {}) {
+    super();
     if (typeof options !== "object" || options === null) {
       throw new StoreError("EINVAL", `options ${String(options)} is not an object`);
     }
@@ -904,7 +906,7 @@ export class RhashStore implements Store {
    * assert.deepEqual([...store.keys()], [new Uint8Array([4])]);
    * ```
    */
-  *keys(): IterableIterator<Uint8Array> {
+  override *keys(): IterableIterator<Uint8Array> {
     for (let e = this.#nelems - 1; e >= 0; e = Math.min(e - 1, this.#nelems - 1)) {
       yield this.#keyAt(e);
     }
@@ -925,29 +927,10 @@ export class RhashStore implements Store {
    * assert.deepEqual([...store.values()], [new Uint8Array([8])]);
    * ```
    */
-  *values(): IterableIterator<Uint8Array> {
+  override *values(): IterableIterator<Uint8Array> {
     for (let e = this.#nelems - 1; e >= 0; e = Math.min(e - 1, this.#nelems - 1)) {
       yield this.#valueAt(e);
     }
-  }
-
-  /**
-   * Same as {@linkcode RhashStore.entries}.
-   *
-   * @returns An iterator of `[key, value]` copies.
-   *
-   * @example
-   * ```ts
-   * import { RhashStore } from "@kvkit/rhash";
-   * import assert from "node:assert/strict";
-   *
-   * const store = new RhashStore({ keySize: 1, valueSize: 1 });
-   * store.set(new Uint8Array([4]), new Uint8Array([8]));
-   * assert.equal([...store].length, 1);
-   * ```
-   */
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
   }
 
   /**
@@ -982,7 +965,11 @@ export class RhashStore implements Store {
    * assert.equal(store.size, 0);
    * ```
    */
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
+  override lookupBatch(
+    cursor: Uint8Array | undefined,
+    count: number,
+    options?: BatchOptions,
+  ): Batch {
     if (!Number.isInteger(count) || count < 1) {
       throw new StoreError("EINVAL", `batch count ${count} is not a positive integer`);
     }

@@ -7,15 +7,13 @@
 
 import {
   type Backend,
-  type Batch,
-  type BatchOptions,
   type Capabilities,
   checkKey,
   checkUpdate,
   EXIST,
-  lookupBatch,
   NOEXIST,
   type Store,
+  StoreBase,
   StoreError,
 } from "@kvkit/store";
 import { type Core, coreOf, type MapState } from "./_core.ts";
@@ -78,7 +76,7 @@ const slotOfKey = (key: Uint8Array): number =>
  * assert.equal(store.map.inline, true);
  * ```
  */
-export class SkStorageStore implements Store {
+export class SkStorageStore extends StoreBase implements Store {
   /** The catalog name. */
   readonly backend = "sk-storage";
   /** u32 keys 0..owners-1, the fixed value size, ordered, `E2BIG` when full. */
@@ -97,6 +95,7 @@ export class SkStorageStore implements Store {
    * @throws {StoreError} `EINVAL` for an option out of range.
    */
   constructor(options: Partial<SkStorageStoreOptions> = {}) {
+    super();
     const owners = option("owners", options.owners, 1024, 1, MAX_OWNERS);
     const valueSize = option("valueSize", options.valueSize, 8, 1, MAX_VALUE_SIZE);
     const interned = options.interned ?? false;
@@ -180,23 +179,13 @@ export class SkStorageStore implements Store {
   }
 
   /** Every owner key with a value, ascending. */
-  *keys(): IterableIterator<Uint8Array> {
+  override *keys(): IterableIterator<Uint8Array> {
     for (const owner of this.map.owners()) yield keyOf(owner);
   }
 
   /** Every value, ascending by owner id, as copies. */
-  *values(): IterableIterator<Uint8Array> {
+  override *values(): IterableIterator<Uint8Array> {
     for (const owner of this.map.owners()) yield this.map.get(owner)!;
-  }
-
-  /** Same as `entries()`. */
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
-  }
-
-  /** Up to `count` entries after `cursor`, by the generic batch on `nextKey`. */
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
-    return lookupBatch(this, cursor, count, options);
   }
 
   /** The bytes of the owner table (owner arrays, inline area) and the fallback buffers. */

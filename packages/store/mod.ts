@@ -28,3 +28,4 @@ export * from "./check.ts";
 export * from "./u32_key.ts";
 export * from "./compare_bytes.ts";
 export * from "./lookup_batch.ts";
+export * from "./store_base.ts";

@@ -7,16 +7,14 @@
 
 import {
   type Backend,
-  type Batch,
-  type BatchOptions,
   type Capabilities,
   checkKey,
   checkUpdate,
   EXIST,
-  lookupBatch,
   NOEXIST,
   readU32Key,
   type Store,
+  StoreBase,
   StoreError,
   u32Key,
 } from "@kvkit/store";
@@ -75,7 +73,7 @@ const MAX_CAPACITY = 1 << 24;
  * assert.equal(store.bytes().length, 16 + 2 + 4);
  * ```
  */
-export class TraitsStore implements Store {
+export class TraitsStore extends StoreBase implements Store {
   /** The catalog name: `"traits"`. */
   readonly backend = "traits";
   /** u32 keys 0..63, the profile's value sizes, ordered, `ENOSPC` when full. */
@@ -89,6 +87,7 @@ export class TraitsStore implements Store {
    * @throws {StoreError} `EINVAL` for bad options or an area whose header does not fit.
    */
   constructor(options: Partial<TraitsStoreOptions> = {}) {
+    super();
     const profile = traitProfile(options.profile ?? "2/4/8");
     const [s1, s2, s3] = profile.sizes;
     if (options.area !== undefined) {
@@ -226,46 +225,6 @@ export class TraitsStore implements Store {
       yield [u32Key(k), value];
       k = next;
     }
-  }
-
-  /**
-   * Every key in ascending order, as copies.
-   *
-   * @returns An iterator of keys.
-   */
-  *keys(): IterableIterator<Uint8Array> {
-    for (const [k] of this.entries()) yield k;
-  }
-
-  /**
-   * Every value in ascending key order, as copies.
-   *
-   * @returns An iterator of values.
-   */
-  *values(): IterableIterator<Uint8Array> {
-    for (const [, v] of this.entries()) yield v;
-  }
-
-  /**
-   * Same as {@linkcode TraitsStore.entries}.
-   *
-   * @returns An iterator of `[key, value]`.
-   */
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
-  }
-
-  /**
-   * Up to `count` entries after `cursor` (the generic batch over `nextKey`).
-   *
-   * @param cursor `undefined` to start, else the previous batch's cursor.
-   * @param count The most entries to return, at least 1.
-   * @param options `delete: true` removes the returned entries.
-   * @returns The entries and the next cursor.
-   * @throws {StoreError} `EINVAL` for a bad count.
-   */
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
-    return lookupBatch(this, cursor, count, options);
   }
 
   /**

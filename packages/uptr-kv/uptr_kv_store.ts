@@ -6,16 +6,14 @@
 
 import {
   type Backend,
-  type Batch,
-  type BatchOptions,
   type Capabilities,
   checkKey,
   checkUpdate,
   EXIST,
-  lookupBatch,
   NOEXIST,
   readU32Key,
   type Store,
+  StoreBase,
   StoreError,
   u32Key,
 } from "@kvkit/store";
@@ -57,7 +55,7 @@ export type UptrKvStoreOptions = UptrKvOptions;
  * assert.deepEqual(store.nextKey(u32Key(3)), u32Key(7));
  * ```
  */
-export class UptrKvStore implements Store {
+export class UptrKvStore extends StoreBase implements Store {
   /** The catalog name. */
   readonly backend = "uptr-kv";
   /** Keys 0..1023 as 4-byte LE, values 1..4096 bytes, ordered, `ENOSPC` when full. */
@@ -80,6 +78,7 @@ export class UptrKvStore implements Store {
    * @param options Consistency, shared or plain buffers, and the page limit.
    */
   constructor(options: Partial<UptrKvStoreOptions> = {}) {
+    super();
     this.owner = new UptrKvOwner(options);
   }
 
@@ -183,45 +182,6 @@ export class UptrKvStore implements Store {
       const value = this.owner.get(k);
       if (value !== undefined) yield [u32Key(k), value];
     }
-  }
-
-  /**
-   * Every key, ascending.
-   *
-   * @returns An iterator of keys.
-   */
-  *keys(): IterableIterator<Uint8Array> {
-    for (const [key] of this.entries()) yield key;
-  }
-
-  /**
-   * Every value, by ascending key, as copies.
-   *
-   * @returns An iterator of values.
-   */
-  *values(): IterableIterator<Uint8Array> {
-    for (const [, value] of this.entries()) yield value;
-  }
-
-  /**
-   * Same as `entries()`.
-   *
-   * @returns An iterator of `[key, value]`.
-   */
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
-  }
-
-  /**
-   * Up to `count` entries after `cursor` (the generic batch built on `nextKey`).
-   *
-   * @param cursor `undefined` to start, else the previous batch's cursor.
-   * @param count The most entries, at least 1.
-   * @param options `delete: true` removes the returned entries.
-   * @returns The entries and the next cursor.
-   */
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
-    return lookupBatch(this, cursor, count, options);
   }
 
   /**

@@ -8,16 +8,14 @@
  */
 
 import {
-  type Batch,
-  type BatchOptions,
   type Capabilities,
   checkKey,
   checkUpdate,
   compareBytes,
   EXIST,
-  lookupBatch,
   NOEXIST,
   type Store,
+  StoreBase,
   StoreError,
 } from "@kvkit/store";
 
@@ -67,7 +65,7 @@ function positiveInt(name: string, value: unknown, fallback: number, max: number
  * | get / set / delete | the collection's (O(1) hash, O(log n) tree) plus a key copy |
  * | nextKey | ordered: the collection's successor query; unordered: O(1) along a walk |
  */
-export class PeerStore implements Store {
+export class PeerStore extends StoreBase implements Store {
   readonly backend: string;
   readonly capabilities: Capabilities;
   readonly #coll: PeerCollection;
@@ -88,6 +86,7 @@ export class PeerStore implements Store {
     options: Partial<PeerOptions>,
     entryOverhead: number,
   ) {
+    super();
     this.backend = backend;
     this.#coll = coll;
     this.#entryOverhead = entryOverhead;
@@ -173,23 +172,13 @@ export class PeerStore implements Store {
   }
 
   /** @inheritdoc */
-  *keys(): IterableIterator<Uint8Array> {
+  override *keys(): IterableIterator<Uint8Array> {
     for (const [k] of this.#coll.entries()) yield k.slice();
   }
 
   /** @inheritdoc */
-  *values(): IterableIterator<Uint8Array> {
+  override *values(): IterableIterator<Uint8Array> {
     for (const [, v] of this.#coll.entries()) yield v.slice();
-  }
-
-  /** @inheritdoc */
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
-  }
-
-  /** @inheritdoc */
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
-    return lookupBatch(this, cursor, count, options);
   }
 
   /** An estimate: key and value bytes plus the collection's per-entry overhead. */

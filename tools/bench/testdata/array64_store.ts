@@ -8,23 +8,21 @@
 
 import {
   type Backend,
-  type Batch,
-  type BatchOptions,
   type Capabilities,
   checkKey,
   checkUpdate,
   EXIST,
-  lookupBatch,
   NOEXIST,
   readU32Key,
   type Store,
+  StoreBase,
   StoreError,
   u32Key,
 } from "@kvkit/store";
 
 const SLOTS = 64;
 
-class Array64Store implements Store {
+class Array64Store extends StoreBase implements Store {
   readonly backend = "array64";
   readonly capabilities: Capabilities;
   readonly #values: Uint8Array;
@@ -32,6 +30,7 @@ class Array64Store implements Store {
   #size = 0;
 
   constructor(valueSize: number) {
+    super();
     this.capabilities = {
       keySize: { min: 4, max: 4 },
       valueSize: { min: valueSize, max: valueSize },
@@ -98,22 +97,6 @@ class Array64Store implements Store {
     for (let k = 0; k < SLOTS; k++) {
       if (this.#present[k] === 1) yield [u32Key(k), this.get(u32Key(k))!];
     }
-  }
-
-  *keys(): IterableIterator<Uint8Array> {
-    for (const [k] of this.entries()) yield k;
-  }
-
-  *values(): IterableIterator<Uint8Array> {
-    for (const [, v] of this.entries()) yield v;
-  }
-
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
-  }
-
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
-    return lookupBatch(this, cursor, count, options);
   }
 
   memoryUsage(): number {

@@ -7,16 +7,14 @@
 
 import {
   type Backend,
-  type Batch,
-  type BatchOptions,
   type Capabilities,
   checkKey,
   checkUpdate,
   compareBytes,
   EXIST,
-  lookupBatch,
   NOEXIST,
   type Store,
+  StoreBase,
   StoreError,
 } from "@kvkit/store";
 
@@ -30,13 +28,14 @@ export interface SortedOptions {
   maxEntries: number;
 }
 
-class SortedStore implements Store {
+class SortedStore extends StoreBase implements Store {
   readonly backend = "sorted-fixture";
   readonly capabilities: Capabilities;
   readonly #keys: Uint8Array[] = [];
   readonly #values: Uint8Array[] = [];
 
   constructor(o: Partial<SortedOptions>) {
+    super();
     const maxKey = o.maxKeyLength ?? 16;
     const valueSize = o.valueSize ?? 4;
     if (!Number.isInteger(maxKey) || maxKey < 1 || !Number.isInteger(valueSize) || valueSize < 1) {
@@ -122,18 +121,6 @@ class SortedStore implements Store {
       const v = this.get(k);
       if (v !== undefined) yield [k, v];
     }
-  }
-  *keys(): IterableIterator<Uint8Array> {
-    for (const [k] of this.entries()) yield k;
-  }
-  *values(): IterableIterator<Uint8Array> {
-    for (const [, v] of this.entries()) yield v;
-  }
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
-  }
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
-    return lookupBatch(this, cursor, count, options);
   }
   memoryUsage(): number {
     let n = 64;
