@@ -50,6 +50,9 @@ export function popcount(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
+/** Set bits of every 9-bit integer: a 17-bit bitmap's popcount is two loads, not a SWAR chain. */
+export const POPCOUNT9: Uint8Array = new Uint8Array(512).map((_, i) => popcount(i));
+
 /**
  * The bitmap bit a key selects at a nibble index: 0 when the key has no such nibble (it ends
  * at or before the branch), else 1 + the nibble's value.

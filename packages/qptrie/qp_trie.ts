@@ -5,16 +5,14 @@
  */
 
 import {
-  type Batch,
-  type BatchOptions,
   type Capabilities,
   checkKey,
   checkUpdate,
   compareBytes,
   EXIST,
-  lookupBatch,
   NOEXIST,
   type Store,
+  StoreBase,
   StoreError,
 } from "@kvkit/store";
 import {
@@ -29,6 +27,7 @@ import {
   nibbleBit,
   NODE_WORDS,
   popcount,
+  POPCOUNT9,
   ROOT,
 } from "./_layout.ts";
 import { showBytes } from "./_format.ts";
@@ -85,6 +84,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const MAX_ENTRIES = 2 ** 26;
 /** The largest fixed value size. */
 const MAX_VALUE_SIZE = 65536;
+
+/** Keys this long or longer compare via the scratch copy: one native copy beats building words. */
+const SCRATCH_MIN = 16;
 
 function intOption(
   name: string,
@@ -146,7 +148,7 @@ function checkBytes(name: string, bytes: Uint8Array, max: number): void {
  * trie.checkValid();
  * ```
  */
-export class QpTrie implements Store {
+export class QpTrie extends StoreBase implements Store {
   /** The catalog name. */
   readonly backend = "qptrie";
   /** Keys 1..maxKeyLength bytes, values exactly valueSize bytes, ordered, full is `ENOSPC`. */
@@ -175,6 +177,9 @@ export class QpTrie implements Store {
   #size = 0;
   // Bumped by every structural change, so iterators know when to re-seek.
   #version = 0;
+  // A word-aligned copy of the key being looked up, so it compares four bytes at a time.
+  readonly #scratch32: Int32Array;
+  readonly #scratch8: Uint8Array;
   // Path scratch of nextKey.
   readonly #frames: number[] = [];
 
@@ -185,10 +190,13 @@ export class QpTrie implements Store {
    * @throws {StoreError} `EINVAL` for an option out of range.
    */
   constructor(options: Partial<QpTrieOptions> = {}) {
+    super();
     this.#maxKeyLength = intOption("maxKeyLength", options.maxKeyLength, 255, 1, MAX_KEY_LENGTH);
     this.#valueSize = intOption("valueSize", options.valueSize, 8, 0, MAX_VALUE_SIZE);
     this.#valueSpan = (this.#valueSize + RECORD_ALIGN - 1) & ~(RECORD_ALIGN - 1);
     this.#maxEntries = intOption("maxEntries", options.maxEntries, 2 ** 24, 1, MAX_ENTRIES);
+    this.#scratch32 = new Int32Array((this.#maxKeyLength >>> 2) + 1);
+    this.#scratch8 = new Uint8Array(this.#scratch32.buffer);
     this.capabilities = {
       keySize: { min: 1, max: this.#maxKeyLength },
       valueSize: { min: this.#valueSize, max: this.#valueSize },
@@ -225,7 +233,7 @@ export class QpTrie implements Store {
    */
   get(key: Uint8Array): Uint8Array | undefined {
     checkKey(this.capabilities, key);
-    const leaf = this.#find(key, 0, key.length);
+    const leaf = this.#find(key);
     if (leaf < 0) return undefined;
     const at = this.#nodes[leaf * NODE_WORDS + 1]! - this.#valueSpan;
     return this.#heap.slice(at, at + this.#valueSize);
@@ -256,7 +264,7 @@ export class QpTrie implements Store {
       checkKey(this.capabilities, key);
     }
     if (!(out instanceof Uint8Array) || out.length < this.#valueSize) this.#checkOut(out);
-    const leaf = this.#find(key, 0, key.length);
+    const leaf = this.#find(key);
     if (leaf < 0) return false;
     this.#copyValue(leaf, out);
     return true;
@@ -282,7 +290,7 @@ export class QpTrie implements Store {
    */
   has(key: Uint8Array): boolean {
     checkKey(this.capabilities, key);
-    return this.#find(key, 0, key.length) >= 0;
+    return this.#find(key) >= 0;
   }
 
   /**
@@ -310,7 +318,7 @@ export class QpTrie implements Store {
    */
   set(key: Uint8Array, value: Uint8Array, flags = 0): void {
     const mode = checkUpdate(this.capabilities, key, value, flags);
-    const leaf = this.#find(key, 0, key.length);
+    const leaf = this.#find(key);
     if (leaf >= 0) {
       if (mode === NOEXIST) {
         throw new StoreError("EEXIST", `key ${showBytes(key, 0, key.length)} exists`);
@@ -552,7 +560,7 @@ export class QpTrie implements Store {
    * assert.deepEqual([...trie.keys()], [new Uint8Array([1]), new Uint8Array([1, 0])]);
    * ```
    */
-  keys(): IterableIterator<Uint8Array> {
+  override keys(): IterableIterator<Uint8Array> {
     return this.#iterate(undefined, undefined, (leaf) => this.#copyKey(leaf));
   }
 
@@ -572,27 +580,8 @@ export class QpTrie implements Store {
    * assert.deepEqual([...trie.values()], [new Uint8Array([1]), new Uint8Array([2])]);
    * ```
    */
-  values(): IterableIterator<Uint8Array> {
+  override values(): IterableIterator<Uint8Array> {
     return this.#iterate(undefined, undefined, (leaf) => this.#valueOf(leaf));
-  }
-
-  /**
-   * Same as {@linkcode QpTrie.entries}.
-   *
-   * @returns An iterator of `[key, value]`.
-   *
-   * @example
-   * ```ts
-   * import { QpTrie } from "@kvkit/qptrie";
-   * import assert from "node:assert/strict";
-   *
-   * const trie = new QpTrie({ valueSize: 1 });
-   * trie.set(new Uint8Array([1]), new Uint8Array([1]));
-   * assert.equal([...trie].length, 1);
-   * ```
-   */
-  [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
-    return this.entries();
   }
 
   /**
@@ -741,145 +730,130 @@ export class QpTrie implements Store {
     const value = valueWords === undefined
       ? new Uint8Array(this.#valueSize)
       : new Uint8Array(valueWords.buffer);
-    // The path as three stacks: per level, the bytes all keys below share (the branch's nibble
-    // index / 2), the current twig and the end of the twig block.
+    // The path above the current twig block, one triple per level: the twig taken, the end of
+    // its block and the bytes all keys below share (the branch's nibble index / 2). The
+    // current block itself lives in `cur`, `curEnd` and `curShared`.
     const depth = 2 * this.#maxKeyLength + 2;
-    const sharedAt = new Int32Array(depth);
-    const pos = new Int32Array(depth);
-    const end = new Int32Array(depth);
+    const stack = new Int32Array(depth * 3);
     const frames: number[] = [];
     let top = 0;
     let nodes = this.#nodes;
-    let leaf = start === undefined
+    let cur = start === undefined
       ? (this.#size === 0 ? -1 : this.#descendMin(ROOT, frames))
       : this.#seek(start, 0, start.length, true, frames);
+    let curEnd = 0;
+    let curShared = 0;
     let version = this.#version;
     let count = 0;
-    let reload = true;
     // Key bytes below `same` equal the previous key's: consecutive keys share their prefix
     // up to the branch where the walk turned, so only the rest is copied.
     let same = 0;
     const vs = this.#valueSize;
     let heap = this.#heap;
     let heap32 = this.#heap32;
-    while (leaf >= 0) {
-      if (reload) {
-        // A fresh seek: load its (branch, slot) path into the stacks, copy the whole key.
-        reload = false;
-        top = 0;
-        for (let f = 0; f < frames.length; f += 2) {
-          const b = frames[f]!;
-          const w = nodes[b * NODE_WORDS]!;
-          const base = nodes[b * NODE_WORDS + 1]!;
-          sharedAt[top] = ((w >>> INDEX_SHIFT) & INDEX_MASK) >>> 1;
-          pos[top] = base + frames[f + 1]!;
-          end[top] = base + popcount(w & BITMAP_MASK);
-          top++;
+    while (cur >= 0) {
+      // A fresh seek: load its (branch, slot) path into the stacks, copy the whole key.
+      top = 0;
+      curEnd = cur + 1;
+      curShared = 0;
+      for (let f = 0; f < frames.length; f += 2) {
+        const b = frames[f]!;
+        const w = nodes[b * NODE_WORDS]!;
+        const base = nodes[b * NODE_WORDS + 1]!;
+        if (f > 0) {
+          stack[top] = cur;
+          stack[top + 1] = curEnd;
+          stack[top + 2] = curShared;
+          top += 3;
         }
-        frames.length = 0;
-        same = 0;
-        heap = this.#heap;
-        heap32 = this.#heap32;
+        curShared = ((w >>> INDEX_SHIFT) & INDEX_MASK) >>> 1;
+        cur = base + frames[f + 1]!;
+        curEnd = base + popcount(w & BITMAP_MASK);
       }
-      const len = nodes[leaf * NODE_WORDS]!;
-      const rec = nodes[leaf * NODE_WORDS + 1]!;
-      if (!copyKeys) {
-        // The visitor reads lengths only.
-      } else if (LITTLE_ENDIAN) {
-        const first = rec >>> 2;
-        const words = (len + 3) >>> 2;
-        // Past the record's end the words are other records' or zero; they land in the
-        // unused tail of `key`.
-        for (let i = (same >>> 4) << 2; i < words; i += 4) {
-          keyWords[i] = heap32[first + i]!;
-          keyWords[i + 1] = heap32[first + i + 1]!;
-          keyWords[i + 2] = heap32[first + i + 2]!;
-          keyWords[i + 3] = heap32[first + i + 3]!;
-        }
-      } else {
-        key.set(heap.subarray(rec + same, rec + len), same);
-      }
-      if (p !== undefined) {
-        if (len < p.length) break;
-        let j = copyKeys ? same : 0;
-        while (j < p.length && heap[rec + j] === p[j]) j++;
-        if (j < p.length) break;
-      }
-      if (!copyValues) {
-        // The visitor reads keys only.
-      } else if (valueWords !== undefined) {
-        const first = (rec - span) >>> 2;
-        for (let i = 0; i < valueWords.length; i++) valueWords[i] = heap32[first + i]!;
-      } else {
-        for (let j = 0; j < vs; j++) value[j] = heap[rec - span + j]!;
-      }
-      count++;
-      if (visit(key, len, value) === false) break;
-      if (this.#version !== version) {
-        // The visitor changed the trie: seek the successor of the key it was given.
-        version = this.#version;
-        nodes = this.#nodes;
-        leaf = copyKeys
-          ? this.#seek(key, 0, len, false, frames)
-          : this.#seek(heap, rec, len, false, frames);
-        reload = true;
-        continue;
-      }
-      leaf = -1;
-      while (top > 0) {
-        const d = top - 1;
-        const next = pos[d]! + 1;
-        if (next < end[d]!) {
-          pos[d] = next;
-          same = sharedAt[d]!;
-          let n = next;
-          let w = nodes[n * NODE_WORDS]!;
-          while ((w & BRANCH) !== 0) {
-            const base = nodes[n * NODE_WORDS + 1]!;
-            sharedAt[top] = ((w >>> INDEX_SHIFT) & INDEX_MASK) >>> 1;
-            pos[top] = base;
-            end[top] = base + popcount(w & BITMAP_MASK);
-            top++;
-            n = base;
-            w = nodes[n * NODE_WORDS]!;
+      frames.length = 0;
+      same = 0;
+      heap = this.#heap;
+      heap32 = this.#heap32;
+      for (;;) {
+        // `cur` is a leaf.
+        const len = nodes[cur * NODE_WORDS]!;
+        const rec = nodes[cur * NODE_WORDS + 1]!;
+        if (!copyKeys) {
+          // The visitor reads lengths only.
+        } else if (LITTLE_ENDIAN) {
+          const first = rec >>> 2;
+          const words = (len + 3) >>> 2;
+          // Past the record's end the words are other records' or zero; they land in the
+          // unused tail of `key`.
+          for (let i = (same >>> 4) << 2; i < words; i += 4) {
+            keyWords[i] = heap32[first + i]!;
+            keyWords[i + 1] = heap32[first + i + 1]!;
+            keyWords[i + 2] = heap32[first + i + 2]!;
+            keyWords[i + 3] = heap32[first + i + 3]!;
           }
-          leaf = n;
+        } else {
+          key.set(heap.subarray(rec + same, rec + len), same);
+        }
+        if (p !== undefined) {
+          if (len < p.length) return count;
+          let j = copyKeys ? same : 0;
+          while (j < p.length && heap[rec + j] === p[j]) j++;
+          if (j < p.length) return count;
+        }
+        if (!copyValues) {
+          // The visitor reads keys only.
+        } else if (valueWords !== undefined) {
+          const first = (rec - span) >>> 2;
+          for (let i = 0; i < valueWords.length; i++) valueWords[i] = heap32[first + i]!;
+        } else {
+          for (let j = 0; j < vs; j++) value[j] = heap[rec - span + j]!;
+        }
+        count++;
+        if (visit(key, len, value) === false) return count;
+        if (this.#version !== version) {
+          // The visitor changed the trie: seek the successor of the key it was given.
+          version = this.#version;
+          nodes = this.#nodes;
+          cur = copyKeys
+            ? this.#seek(key, 0, len, false, frames)
+            : this.#seek(heap, rec, len, false, frames);
           break;
         }
-        top--;
+        // The next twig: a sibling in the current block, else one in an ancestor's.
+        if (++cur < curEnd) {
+          same = curShared;
+        } else {
+          for (;;) {
+            if (top === 0) return count;
+            top -= 3;
+            cur = stack[top]! + 1;
+            curEnd = stack[top + 1]!;
+            curShared = stack[top + 2]!;
+            if (cur < curEnd) break;
+          }
+          same = curShared;
+        }
+        // Down to its first leaf.
+        let w = nodes[cur * NODE_WORDS]!;
+        while ((w & BRANCH) !== 0) {
+          stack[top] = cur;
+          stack[top + 1] = curEnd;
+          stack[top + 2] = curShared;
+          top += 3;
+          const base = nodes[cur * NODE_WORDS + 1]!;
+          curShared = ((w >>> INDEX_SHIFT) & INDEX_MASK) >>> 1;
+          cur = base;
+          curEnd = base + popcount(w & BITMAP_MASK);
+          w = nodes[cur * NODE_WORDS]!;
+        }
       }
     }
     return count;
   }
 
   /**
-   * Up to `count` entries after `cursor`, by the generic `nextKey` walk (the cursor is the
-   * last key returned).
-   *
-   * @param cursor `undefined` to start, else the previous batch's cursor.
-   * @param count The most entries, a positive integer.
-   * @param options `delete: true` removes the returned entries.
-   * @returns The entries and the next cursor (`undefined` at the end).
-   * @throws {StoreError} `EINVAL` for a bad count.
-   *
-   * @example
-   * ```ts
-   * import { QpTrie } from "@kvkit/qptrie";
-   * import assert from "node:assert/strict";
-   *
-   * const trie = new QpTrie({ valueSize: 1 });
-   * for (let i = 0; i < 3; i++) trie.set(new Uint8Array([i]), new Uint8Array([i]));
-   * const batch = trie.lookupBatch(undefined, 2, { delete: true });
-   * assert.equal(batch.keys.length, 2);
-   * assert.equal(trie.size, 1);
-   * ```
-   */
-  lookupBatch(cursor: Uint8Array | undefined, count: number, options?: BatchOptions): Batch {
-    return lookupBatch(this, cursor, count, options);
-  }
-
-  /**
-   * The bytes of the arenas: node array, record heap and free-list heads, slack included.
+   * The bytes of the arenas: node array, record heap, free-list heads and the key scratch,
+   * slack included.
    *
    * @returns Bytes held.
    *
@@ -895,7 +869,8 @@ export class QpTrie implements Store {
    * ```
    */
   memoryUsage(): number {
-    return this.#nodes.byteLength + this.#heap.byteLength + this.#freeHeads.byteLength;
+    return this.#nodes.byteLength + this.#heap.byteLength + this.#freeHeads.byteLength +
+      this.#scratch32.byteLength;
   }
 
   /**
@@ -1134,47 +1109,58 @@ export class QpTrie implements Store {
 
   // ---- internals ----
 
-  #find(bytes: Uint8Array, off: number, len: number): number {
+  // The leaf of `key`, or -1. The caller has checked the key's length.
+  #find(key: Uint8Array): number {
     if (this.#size === 0) return -1;
     const nodes = this.#nodes;
+    const pop = POPCOUNT9;
+    const len = key.length;
     let n = ROOT;
     let w = nodes[0]!;
     while ((w & BRANCH) !== 0) {
       const i = (w >>> INDEX_SHIFT) & INDEX_MASK;
       const b = i >>> 1;
       // Branch-free nibble pick (even index: high nibble); a key too short selects END_BIT.
-      const m = b < len ? 2 << ((bytes[off + b]! >>> ((~i & 1) << 2)) & 15) : 1 << END_BIT;
+      const m = b < len ? 2 << ((key[b]! >>> ((~i & 1) << 2)) & 15) : 1 << END_BIT;
       if ((w & m) === 0) return -1;
-      n = nodes[n * NODE_WORDS + 1]! + popcount(w & (m - 1));
+      // The slot: set bits below m, counted by table (bitmaps are 17 bits).
+      const below = w & (m - 1);
+      n = nodes[n * NODE_WORDS + 1]! + pop[below & 0x1ff]! + pop[(below >>> 9) & 0xff]!;
       w = nodes[n * NODE_WORDS]!;
     }
     if (w !== len) return -1;
     const rec = nodes[n * NODE_WORDS + 1]!;
     if (!LITTLE_ENDIAN) {
       const heap = this.#heap;
-      for (let j = 0; j < len; j++) if (heap[rec + j] !== bytes[off + j]) return -1;
+      for (let j = 0; j < len; j++) if (heap[rec + j] !== key[j]) return -1;
       return n;
     }
-    // Four bytes of the key against one word of the record; the tail word is masked because
-    // the value bytes follow the key.
+    // Four bytes of the key against one word of the record; the tail word is masked, as the
+    // bytes past the key are padding (and, in the scratch, an earlier key's bytes).
     const heap32 = this.#heap32;
     let p = rec >>> 2;
-    let j = off;
-    const full = off + (len & ~3);
-    for (; j < full; j += 4, p++) {
-      if (
-        heap32[p] !== (bytes[j]! | bytes[j + 1]! << 8 | bytes[j + 2]! << 16 | bytes[j + 3]! << 24)
-      ) {
-        return -1;
+    const words = len >>> 2;
+    let tail: number;
+    if (len >= SCRATCH_MIN) {
+      // A native copy into the aligned scratch, then whole words on both sides.
+      const scratch = this.#scratch32;
+      this.#scratch8.set(key);
+      for (let q = 0; q < words; q++, p++) if (heap32[p] !== scratch[q]) return -1;
+      tail = scratch[words]!;
+    } else {
+      let j = 0;
+      for (; j < words * 4; j += 4, p++) {
+        if (heap32[p] !== (key[j]! | key[j + 1]! << 8 | key[j + 2]! << 16 | key[j + 3]! << 24)) {
+          return -1;
+        }
       }
+      tail = 0;
+      if (j < len) tail = key[j]!;
+      if (j + 1 < len) tail |= key[j + 1]! << 8;
+      if (j + 2 < len) tail |= key[j + 2]! << 16;
     }
     const rest = len & 3;
-    if (rest !== 0) {
-      let tail = bytes[j]!;
-      if (rest > 1) tail |= bytes[j + 1]! << 8;
-      if (rest > 2) tail |= bytes[j + 2]! << 16;
-      if (((heap32[p]! ^ tail) & ((1 << (rest * 8)) - 1)) !== 0) return -1;
-    }
+    if (rest !== 0 && ((heap32[p]! ^ tail) & ((1 << (rest * 8)) - 1)) !== 0) return -1;
     return n;
   }
 
@@ -1425,7 +1411,20 @@ export class QpTrie implements Store {
     const at = this.#nodes[leaf * NODE_WORDS + 1]! - this.#valueSpan;
     const vs = this.#valueSize;
     if (vs <= 16) {
-      for (let j = 0; j < vs; j++) out[j] = heap[at + j]!;
+      let j = 0;
+      if (LITTLE_ENDIAN) {
+        // The value starts on a word: read words, store their bytes (a byte store keeps the
+        // low 8 bits).
+        const heap32 = this.#heap32;
+        for (let p = at >>> 2; j + 4 <= vs; j += 4, p++) {
+          const x = heap32[p]!;
+          out[j] = x;
+          out[j + 1] = x >>> 8;
+          out[j + 2] = x >>> 16;
+          out[j + 3] = x >>> 24;
+        }
+      }
+      for (; j < vs; j++) out[j] = heap[at + j]!;
     } else {
       out.set(heap.subarray(at, at + vs));
     }

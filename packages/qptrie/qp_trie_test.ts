@@ -272,6 +272,37 @@ describe("QpTrie", () => {
     ]);
   });
 
+  it("lookups compare every byte of short and long keys, whatever the length mod 4", () => {
+    // Keys of 1..40 bytes (both sides of the scratch-compare threshold), values of a word and
+    // a half: probes differing from a stored key in exactly one byte, at any position (the
+    // walk tests only a few nibbles; the rest is the leaf compare), miss.
+    const trie = new QpTrie({ maxKeyLength: 40, valueSize: 6 });
+    const stored: Uint8Array[] = [];
+    for (let len = 1; len <= 40; len++) {
+      const k = Uint8Array.from({ length: len }, (_, i) => (len * 31 + i * 7) & 255);
+      stored.push(k);
+      trie.set(k, new Uint8Array([len, 1, 2, 3, 4, len]));
+    }
+    const out = new Uint8Array(6);
+    for (const k of stored) {
+      assert.ok(trie.getInto(k.slice(), out));
+      assert.deepEqual(out, new Uint8Array([k.length, 1, 2, 3, 4, k.length]));
+      assert.ok(trie.has(k));
+      for (let i = 0; i < k.length; i++) {
+        for (const flip of [1, 0x80]) {
+          const probe = k.slice();
+          probe[i]! ^= flip;
+          assert.equal(trie.get(probe), undefined, `${hex(probe)} (byte ${i} of ${k.length})`);
+        }
+      }
+      // An unaligned view of the same bytes finds the key too.
+      const shifted = new Uint8Array(k.length + 1);
+      shifted.set(k, 1);
+      assert.ok(trie.has(shifted.subarray(1)));
+    }
+    trie.checkValid();
+  });
+
   it("gives memory back after mass deletes and keeps working", () => {
     const trie = new QpTrie({ valueSize: 8 });
     const keys = Array.from(
