@@ -135,7 +135,7 @@ export function checkPrefix(prefix: ParsedPrefix, text?: string): void {
   }
   for (let i = length; i < bits; i++) {
     if ((address[i >>> 3]! >>> (7 - (i & 7)) & 1) !== 0) {
-      const masked = address.slice();
+      const masked = new Uint8Array(address);
       for (let j = length; j < bits; j++) masked[j >>> 3]! &= ~(0x80 >>> (j & 7));
       throw new StoreError(
         "EINVAL",

@@ -603,7 +603,7 @@ export class QpTrie extends StoreBase implements Store {
    */
   entriesWithPrefix(prefix: Uint8Array): IterableIterator<[Uint8Array, Uint8Array]> {
     checkBytes("prefix", prefix, this.#maxKeyLength);
-    const p = prefix.slice();
+    const p = new Uint8Array(prefix);
     return this.#iterate(p, p, (leaf) => [this.#copyKey(leaf), this.#valueOf(leaf)]);
   }
 
@@ -627,7 +627,7 @@ export class QpTrie extends StoreBase implements Store {
    */
   keysWithPrefix(prefix: Uint8Array): IterableIterator<Uint8Array> {
     checkBytes("prefix", prefix, this.#maxKeyLength);
-    const p = prefix.slice();
+    const p = new Uint8Array(prefix);
     return this.#iterate(p, p, (leaf) => this.#copyKey(leaf));
   }
 
@@ -651,7 +651,7 @@ export class QpTrie extends StoreBase implements Store {
   entriesFrom(lowerBound: Uint8Array): IterableIterator<[Uint8Array, Uint8Array]> {
     checkBytes("lowerBound", lowerBound, this.#maxKeyLength);
     return this.#iterate(
-      lowerBound.slice(),
+      new Uint8Array(lowerBound),
       undefined,
       (leaf) => [this.#copyKey(leaf), this.#valueOf(leaf)],
     );
@@ -676,7 +676,7 @@ export class QpTrie extends StoreBase implements Store {
    */
   keysFrom(lowerBound: Uint8Array): IterableIterator<Uint8Array> {
     checkBytes("lowerBound", lowerBound, this.#maxKeyLength);
-    return this.#iterate(lowerBound.slice(), undefined, (leaf) => this.#copyKey(leaf));
+    return this.#iterate(new Uint8Array(lowerBound), undefined, (leaf) => this.#copyKey(leaf));
   }
 
   /**
@@ -716,7 +716,7 @@ export class QpTrie extends StoreBase implements Store {
       : from === undefined || compareBytes(prefix, from) >= 0
       ? prefix
       : from;
-    const p = prefix?.slice();
+    const p = prefix && new Uint8Array(prefix);
     const copyKeys = options.keys !== false;
     const copyValues = options.values !== false;
     // Whole groups of four words, so the copy loop can be unrolled.

@@ -709,7 +709,7 @@ export class Traits {
   set(key: number, value: Uint8Array): void {
     if (!(value instanceof Uint8Array)) throw new StoreError("EINVAL", "value is not a Uint8Array");
     // A value inside the area itself could be moved by the insertion: copy it first.
-    if (value.buffer === this.#area.buffer) value = value.slice();
+    if (value.buffer === this.#area.buffer) value = new Uint8Array(value);
     const off = this.#reserve(key, value.length);
     this.#area.set(value, off);
   }
@@ -1195,7 +1195,7 @@ export class Traits {
         `keys ${keyFrom}..${keyTo}: ${added} new bytes do not fit (used ${used} of ${this.#capacity})`,
       );
     }
-    if (value.buffer === this.#area.buffer) value = value.slice();
+    if (value.buffer === this.#area.buffer) value = new Uint8Array(value);
     const off = this.#offsetFrom(keyFrom);
     const oldSpan = this.#offsetFrom(keyTo + 1) - off;
     this.#area.copyWithin(off + total, off + oldSpan, used);

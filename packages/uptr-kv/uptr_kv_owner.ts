@@ -333,7 +333,7 @@ export class UptrKvOwner {
         if (!isStoreError(err, "ENOENT") && !isStoreError(err, "EINVAL")) throw err;
       }
     }
-    const bytes = value.slice();
+    const bytes = new Uint8Array(value);
     const used = occupancy(this.#meta);
     let pages = this.pageCount;
     let fit = firstFit(used, pages, n);
