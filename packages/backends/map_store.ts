@@ -11,6 +11,7 @@ import {
   checkKey,
   checkUpdate,
   EXIST,
+  intOption,
   NOEXIST,
   type Store,
   StoreBase,
@@ -35,14 +36,6 @@ const fromLatin1 = (s: string): Uint8Array => {
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
 };
-
-function positiveInt(name: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new StoreError("EINVAL", `${name} ${value} is not an integer in 1..${max}`);
-  }
-  return value;
-}
 
 /**
  * A `Map<string, Uint8Array>` with fixed key and value sizes behind the {@linkcode Store}
@@ -83,9 +76,9 @@ export class MapStore extends StoreBase implements Store {
    */
   constructor(options: Partial<MapStoreOptions> = {}) {
     super();
-    const keySize = positiveInt("keySize", options.keySize, 4, 1 << 16);
-    const valueSize = positiveInt("valueSize", options.valueSize, 8, 1 << 24);
-    const maxEntries = positiveInt("maxEntries", options.maxEntries, 1 << 24, 2 ** 32);
+    const keySize = intOption("keySize", options.keySize, 4, 1, 1 << 16);
+    const valueSize = intOption("valueSize", options.valueSize, 8, 1, 1 << 24);
+    const maxEntries = intOption("maxEntries", options.maxEntries, 1 << 24, 1, 2 ** 32);
     this.capabilities = {
       keySize: { min: keySize, max: keySize },
       valueSize: { min: valueSize, max: valueSize },

@@ -29,3 +29,4 @@ export * from "./u32_key.ts";
 export * from "./compare_bytes.ts";
 export * from "./lookup_batch.ts";
 export * from "./store_base.ts";
+export * from "./int_option.ts";

@@ -13,6 +13,7 @@ import {
   checkUpdate,
   compareBytes,
   EXIST,
+  intOption,
   NOEXIST,
   type Store,
   StoreBase,
@@ -49,14 +50,6 @@ export interface PeerCollection {
   after?(key: Uint8Array | undefined): Uint8Array | undefined;
 }
 
-function positiveInt(name: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new StoreError("EINVAL", `${name} ${value} is not an integer in 1..${max}`);
-  }
-  return value;
-}
-
 /**
  * A Store over a {@linkcode PeerCollection}.
  *
@@ -90,9 +83,9 @@ export class PeerStore extends StoreBase implements Store {
     this.backend = backend;
     this.#coll = coll;
     this.#entryOverhead = entryOverhead;
-    const keySize = positiveInt("keySize", options.keySize, 4, 1 << 16);
-    const valueSize = positiveInt("valueSize", options.valueSize, 8, 1 << 24);
-    const maxEntries = positiveInt("maxEntries", options.maxEntries, 1 << 24, 2 ** 32);
+    const keySize = intOption("keySize", options.keySize, 4, 1, 1 << 16);
+    const valueSize = intOption("valueSize", options.valueSize, 8, 1, 1 << 24);
+    const maxEntries = intOption("maxEntries", options.maxEntries, 1 << 24, 1, 2 ** 32);
     this.capabilities = {
       keySize: { min: keySize, max: keySize },
       valueSize: { min: valueSize, max: valueSize },
