@@ -115,3 +115,55 @@ describe("deno task bench (end to end)", () => {
     assert.match(readFileSync(`${root}${out}/bench.md`, "utf8"), /\| lookup \(hit\) · key 8 B/);
   });
 });
+
+describe("deno task bench refuses bad requests before running anything", () => {
+  const task = ["run", "--allow-read", "--allow-write=bench-results", "--allow-env=NODE_ENV"];
+  const tiny = ["tools/bench/main.ts", "--config", "tools/bench/testdata/tiny.json"];
+
+  it("an --out folder it may not write: exits 1 at once, naming the folder", () => {
+    const outside = `/tmp/kvkit-bench-out-${process.pid}`;
+    const r = runSync([...task, ...tiny, "--backends", "map", "--out", outside]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, "", "the benchmark ran");
+    assert.match(r.stderr, new RegExp(`--out ${outside} is not writable .*nothing was run`));
+    assert.equal(existsSync(outside), false);
+  });
+
+  it("a misspelt --workloads name, also with --config groups: exits 1 listing the known", () => {
+    const r = runSync([...task, ...tiny, "--backends", "map", "--workloads", "lookup-hti"]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /unknown workload 'lookup-hti'; known: lookup-hit, /);
+    const empty = runSync([...task, ...tiny, "--backends", "map", "--workloads", ","]);
+    assert.equal(empty.status, 1);
+    assert.match(empty.stderr, /no workload selected/);
+  });
+});
+
+describe("heap bytes per entry (memory workload)", () => {
+  const heapOut = `bench-results/test-heap-${process.pid}`;
+  after(() => rmSync(`${root}${heapOut}`, { recursive: true, force: true }));
+
+  it("count the store, not the harness's own value pool", () => {
+    // The fixture keeps no value bytes; the harness's pool of 1 MiB values would show as
+    // 4 MiB / 64 entries = 64 KiB per entry if it were counted.
+    const r = runSync([
+      "run",
+      "--allow-read",
+      "--allow-write=bench-results",
+      "--v8-flags=--expose-gc",
+      "tools/bench/main.ts",
+      "--config",
+      "tools/bench/testdata/heap.json",
+      "--backends",
+      "./tools/bench/testdata/no_values_store.ts",
+      "--out",
+      heapOut,
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(readFileSync(`${root}${heapOut}/bench.json`, "utf8")) as BenchReport;
+    const [result] = report.groups[0]!.results;
+    assert.equal(result!.heapSamples!.length, 3);
+    assert.ok(result!.heapBytesPerEntry! < 4096, `${result!.heapSamples}`);
+  });
+});

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -24,8 +24,9 @@ const USAGE = `usage: deno task bench [options]
   --quick               the quick matrix (about a minute); default: the full matrix
   --backends a,b,c      catalog names, peers or plugin paths (default: every built-in and peer)
   --workloads w1,w2     lookup-hit, lookup-miss, insert, update, delete, iterate, batch, memory
-  --baseline NAME       ratio baseline (default: htab if run, else map)
-  --out DIR             output folder (default: bench-results)
+                        (filters the --config groups too; an unknown name is an error)
+  --baseline NAME       ratio baseline, one of the backends run (default: htab if run, else map)
+  --out DIR             output folder (default: bench-results), checked writable before the run
   --config FILE         JSON: { groups: [{ workload, shape: { key, entries, fill, value } }],
                         backends, baseline, samples, sampleMs, probeMB, backendOptions }
   --options JSON        extra create() options per backend, e.g. '{"sk-storage":{"inlineBytes":16}}'
@@ -128,6 +129,8 @@ async function main(argv: string[]): Promise<number> {
       started = true;
     },
   };
+  // Found out now, not after the whole run: the folder must exist (or be made) and take a file.
+  await checkWritable(out);
   let report;
   try {
     report = await runBench(options);
@@ -149,6 +152,23 @@ async function main(argv: string[]): Promise<number> {
     }\n`,
   );
   return 0;
+}
+
+/** Makes `dir` and writes and removes a probe file in it, or says why it cannot. */
+async function checkWritable(dir: string): Promise<void> {
+  const probe = `${dir}/.bench-write-test-${process.pid}`;
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, "");
+    await unlink(probe);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    const deno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+    throw new Error(
+      `--out ${dir} is not writable (${why}); nothing was run` +
+        (deno ? `. deno task bench writes only to bench-results; add --allow-write=${dir}` : ""),
+    );
+  }
 }
 
 function optional<K extends string>(key: K, v: number | undefined): { [P in K]?: number } {

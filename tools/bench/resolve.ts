@@ -7,7 +7,7 @@
  */
 
 import { listBackends, loadBackend } from "@kvkit/backends";
-import type { Backend } from "@kvkit/store";
+import { type Backend, StoreError } from "@kvkit/store";
 import { loadPeer, PEER_NAMES } from "../peers/mod.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -41,8 +41,8 @@ export function defaultBackendNames(): string[] {
  * @param spec The name or specifier, or a backend object.
  * @param base The URL relative plugin paths resolve against (default: the working directory).
  * @returns The resolved backend.
- * @throws {Error} When the name is neither a catalog backend, a peer nor a loadable plugin;
- * the message lists the known names.
+ * @throws {StoreError} `EINVAL` when the name is neither a catalog backend, a peer nor a
+ * loadable plugin; the message lists the known names.
  */
 export async function resolveBackend(
   spec: string | AnyBackend,
@@ -60,8 +60,11 @@ export async function resolveBackend(
     const backend = await loadBackend(spec, base);
     return { label: backend.name, kind: "plugin", spec, backend };
   } catch (err) {
+    // A StoreError keeps its code, so the explorer's `bench vs NAME` reports it cleanly.
+    const code = err instanceof StoreError ? err.code : "EINVAL";
     const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`${msg}; peers: ${PEER_NAMES.join(", ")}`);
+    const detail = msg.startsWith(`${code}: `) ? msg.slice(code.length + 2) : msg;
+    throw new StoreError(code, `${detail}; peers: ${PEER_NAMES.join(", ")}`);
   }
 }
 

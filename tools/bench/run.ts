@@ -29,9 +29,15 @@ export interface BenchOptions {
   readonly groups?: readonly GroupSpec[];
   /** `quick` (default) or `full`: the standard groups and the sampling budget. */
   readonly scale?: Scale;
-  /** Keep only these workloads of the standard groups. */
+  /**
+   * Keep only these workloads, of `groups` or of the standard groups. Unknown names and an
+   * empty list are refused.
+   */
   readonly workloads?: readonly string[];
-  /** The ratio baseline's label (default `htab` when run, else `map`, else the first). */
+  /**
+   * The ratio baseline's label (default `htab` when run, else `map`, else the first); one not
+   * among the backends run is refused.
+   */
   readonly baseline?: string;
   /** Samples per backend per group (quick 5, full 7). */
   readonly samples?: number;
@@ -273,6 +279,12 @@ function measureMemory(
   seed: number,
   extra: Record<string, unknown>,
 ): void {
+  // The harness's own buffers (the value pool, the key scratch) are made before the first heap
+  // reading, so the growth counts the store alone. Values of another length are skipped below,
+  // and keys longer than the shape's (a store padding them) get a new scratch of a few bytes.
+  const values = valuePool(spec.shape.value, seed);
+  const shapeKey = typeof spec.shape.key === "number" ? spec.shape.key : spec.shape.key[1];
+  let scratch = new Uint8Array(Math.max(4, shapeKey));
   const before = settledHeapBytes();
   const fitted = fit(unit.r.backend, spec.shape, extra);
   if (fitted.value !== spec.shape.value) {
@@ -281,10 +293,10 @@ function measureMemory(
     unit.skipped = `takes no ${spec.shape.value} B values`;
     return;
   }
-  const values = valuePool(fitted.value, seed);
   const present = populate(fitted, Math.round(fitted.capacity * spec.shape.fill), values, seed);
   // Overwrite every value once: stores that reallocate on update show it here.
-  const scratch = new Uint8Array(fitted.keys.kind === "u32" ? 4 : fitted.keys.max);
+  const keyMax = fitted.keys.kind === "u32" ? 4 : fitted.keys.max;
+  if (keyMax > scratch.length) scratch = new Uint8Array(keyMax);
   for (let i = 0; i < present; i++) {
     const len = writeKey(fitted.keys, i, seed, scratch);
     fitted.store.set(scratch.subarray(0, len), values[(i + 1) % values.length]!);
@@ -358,19 +370,41 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const sampleMs = options.sampleMs ?? (scale === "quick" ? 20 : 120);
   const probeMB = options.probeMB ?? (scale === "quick" ? 64 : 256);
   const seed = options.seed ?? 1;
-  const groups = options.groups ?? standardGroups(scale, options.workloads);
   checkSettings(samples, sampleMs, probeMB);
-  for (const g of groups) {
+  const known = [...WORKLOADS.keys()].join(", ");
+  const wanted = options.workloads;
+  if (wanted !== undefined) {
+    // A misspelt name would select nothing and run nothing: refuse it with the known names.
+    if (wanted.length === 0) throw new Error(`no workload selected; known: ${known}`);
+    const bad = wanted.filter((w) => !WORKLOADS.has(w));
+    if (bad.length > 0) {
+      throw new Error(`unknown workload ${bad.map((w) => `'${w}'`).join(", ")}; known: ${known}`);
+    }
+  }
+  for (const g of options.groups ?? []) {
     if (!WORKLOADS.has(g.workload)) {
-      throw new Error(
-        `unknown workload '${g.workload}'; known: ${[...WORKLOADS.keys()].join(", ")}`,
-      );
+      throw new Error(`unknown workload '${g.workload}'; known: ${known}`);
     }
     checkShape(g);
+  }
+  // `workloads` filters the given groups as well as the standard ones.
+  const groups = (options.groups ?? standardGroups(scale)).filter((g) =>
+    wanted === undefined || wanted.includes(g.workload)
+  );
+  if (groups.length === 0) {
+    throw new Error(
+      `no group to run: the groups hold none of the workloads ${wanted?.join(", ") ?? ""}`,
+    );
   }
   const resolved = await resolveBackends(options.backends, options.base);
   if (resolved.length === 0) throw new Error("no backend to run");
   const labels = resolved.map((r) => r.label);
+  // A misspelt baseline would silently leave every ratio empty.
+  if (options.baseline !== undefined && !labels.includes(options.baseline)) {
+    throw new Error(
+      `baseline '${options.baseline}' is not among the backends run: ${labels.join(", ")}`,
+    );
+  }
   const baseline = pickBaseline(labels, options.baseline);
   const total = groups.length * resolved.length + (probeMB > 0 ? 1 : 0);
   let done = 0;

@@ -23,15 +23,48 @@ describe("runBench / runQuick", () => {
     assert.equal(report.probe, undefined);
   });
 
-  it("reports a group without its baseline with no ratios", async () => {
+  it("reports a group whose baseline was skipped with no ratios", async () => {
     const report = await runBench({
       ...tiny,
-      backends: [mapBackend],
-      baseline: "htab",
-      groups: [{ workload: "lookup-hit", shape }],
+      backends: [mapBackend, array64],
+      baseline: "array64",
+      groups: [{ workload: "memory", shape: { ...shape, value: 4096 } }],
     });
     assert.equal(report.groups[0]!.baseline, undefined);
     assert.equal(report.groups[0]!.results[0]!.ratio, undefined);
+  });
+
+  it("refuses a baseline that is not among the backends run, naming them", async () => {
+    await assert.rejects(
+      runBench({
+        ...tiny,
+        backends: [mapBackend, array64],
+        baseline: "htab",
+        groups: [{ workload: "lookup-hit", shape }],
+      }),
+      /baseline 'htab' is not among the backends run: map, array64/,
+    );
+  });
+
+  it("refuses unknown workload names and an empty selection, listing the known ones", async () => {
+    await assert.rejects(
+      runQuick(["map"], { ...tiny, workloads: ["lookup-hit", "lookup-hti"] }),
+      /unknown workload 'lookup-hti'; known: lookup-hit, lookup-miss, /,
+    );
+    await assert.rejects(runQuick(["map"], { ...tiny, workloads: [] }), /no workload selected/);
+  });
+
+  it("filters given groups by workloads too, and refuses a filter that leaves none", async () => {
+    const groups = [
+      { workload: "lookup-hit", shape },
+      { workload: "update", shape },
+    ];
+    const report = await runBench({ ...tiny, backends: ["map"], groups, workloads: ["update"] });
+    assert.deepEqual(report.groups.map((g) => g.workload), ["update"]);
+    await assert.rejects(
+      runBench({ ...tiny, backends: ["map"], groups, workloads: ["memory"] }),
+      /no group to run/,
+    );
   });
 
   it("tops up the stores of the previous group when only the fill grows", async () => {

@@ -6,6 +6,7 @@
  */
 
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +29,23 @@ export interface ChildResult {
 }
 
 /**
+ * The permission flags of the root deno.json `explore` task, so the end-to-end tests run the
+ * explorer exactly as `deno task explore` does (a permission missing there fails a test here).
+ *
+ * @returns The flags between `deno run` and `tools/cli/main.ts`.
+ */
+export function taskPermissions(): string[] {
+  const config = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")) as {
+    tasks?: Record<string, string>;
+  };
+  const words = (config.tasks?.explore ?? "").split(/\s+/);
+  const run = words.indexOf("run");
+  const main = words.indexOf("tools/cli/main.ts");
+  if (run < 0 || main < run) throw new Error(`no 'deno run ... tools/cli/main.ts' explore task`);
+  return words.slice(run + 1, main);
+}
+
+/**
  * The command line that runs main.ts under the current runtime.
  *
  * @returns The program and its arguments before the explorer's own.
@@ -35,7 +53,7 @@ export interface ChildResult {
 export function mainCommand(): { program: string; args: string[] } {
   const g = globalThis as { Deno?: unknown; Bun?: unknown };
   if (g.Deno !== undefined) {
-    return { program: process.execPath, args: ["run", "--allow-read", "--allow-write", MAIN] };
+    return { program: process.execPath, args: ["run", ...taskPermissions(), MAIN] };
   }
   if (g.Bun !== undefined) return { program: process.execPath, args: [MAIN] };
   return { program: process.execPath, args: ["--import", "tsx", MAIN] };

@@ -49,7 +49,8 @@ usage: deno task explore [BACKEND|PLUGIN] [--backend-option VALUE ...] [flags]
   --kebab-case VALUE   any backend option: --key-size 8 -> { keySize: 8 }
                        (numbers parsed, true/false booleans, else strings; --flag alone = true)
   -s, --script FILE    run the commands in FILE (one per line, # comments)
-      --load FILE      start from a store image: its backend and options unless given here
+      --load FILE      start from a store image: its backend (catalog names only) and options
+                       unless given here; for a plugin: open the plugin, then 'load FILE'
       --json           one JSON object per command result
   -i, --interactive    the REPL even when stdin is not a terminal
       --color, --no-color   force colour on/off (default: on for a terminal without NO_COLOR)
@@ -71,9 +72,21 @@ async function open(args: ReturnType<typeof parseExploreArgs>): Promise<Session>
     return await openSession(args.backend ?? defaultBackend(), args.options);
   }
   const image = await readImageFile(args.load);
-  const session = args.backend === undefined
-    ? await openSession(image.backend, { ...image.options, ...args.options })
-    : await openSession(args.backend, args.options);
+  if (args.backend !== undefined) {
+    const session = await openSession(args.backend, args.options);
+    restoreImage(session.store, image);
+    return session;
+  }
+  // The image is data from outside: its backend name must never become a module to import
+  // (a path or specifier there would run the image author's code). Catalog names only.
+  if (!listBackends().some((b) => b.name === image.backend)) {
+    throw new StoreError(
+      "EINVAL",
+      `image '${args.load}' names backend '${image.backend}', which is not a catalog backend; ` +
+        `--load opens catalog backends only: open the plugin first, then \`load FILE\``,
+    );
+  }
+  const session = await openSession(image.backend, { ...image.options, ...args.options });
   restoreImage(session.store, image);
   return session;
 }
@@ -156,7 +169,8 @@ export async function explore(argv: readonly string[], io: ExploreIO): Promise<n
   const terminal = io.stdin.isTTY === true && io.stdout.isTTY === true;
   if (terminal || args.interactive) {
     const caps = session.store.capabilities;
-    writeOut(
+    // With --json stdout carries only JSON objects, one a line: the banner goes to stderr.
+    (args.json ? writeErr : writeOut)(
       `${paint("title", "kvkit explorer")}: ${session.store.backend} ${
         JSON.stringify(session.options)
       }` +

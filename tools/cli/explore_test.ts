@@ -1,11 +1,13 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { listBackends } from "@kvkit/backends";
 import { explore } from "./explore.ts";
+import { encodeImage } from "./image.ts";
 import { complete } from "./repl.ts";
 import { removeTempDirs, tempDir } from "./_spawn_main.ts";
 
@@ -202,6 +204,27 @@ describe("explorer save and load", () => {
     assert.equal(json(wrongSize.out)[1]!.size, 0);
   });
 
+  it("--load never imports a module an image names: catalog backends only, exit 2", async () => {
+    const dir = await tempDir();
+    const marker = join(dir, "ran");
+    const plugin = join(dir, "evil.mjs");
+    await writeFile(
+      plugin,
+      `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "x");\n` +
+        `export const backend = { name: "evil", summary: "", create() { return {}; } };\n`,
+    );
+    const file = join(dir, "evil.kvimg");
+    await writeFile(file, encodeImage({ backend: plugin, options: {}, entries: [] }));
+    const r = await run(["--load", file], "");
+    assert.equal(r.code, 2);
+    assert.equal(existsSync(marker), false, "the image's plugin ran");
+    assert.match(r.err, /not a catalog backend.*open the plugin first, then `load FILE`/);
+    // Naming the plugin yourself still loads the image into it.
+    const named = await run([PLUGIN, "--load", file, "--json"], "size\n");
+    assert.equal(named.code, 0, named.err);
+    assert.equal(json(named.out)[0]!.size, 0);
+  });
+
   it("rejects corrupt, truncated and wrong-version images and keeps the store as it was", async () => {
     const dir = await tempDir();
     const file = join(dir, "c.kvimg");
@@ -239,6 +262,17 @@ describe("explorer REPL", () => {
     assert.match(r.err, /get: error EINVAL \(-22\): cannot read 'x'/);
   });
 
+  it("with --json writes only JSON objects to stdout, one a line; banner and prompt to stderr", async () => {
+    const r = await run(["map", "-i", "--json"], "set 1 u64:3\nget x\nget 1\nquit\n");
+    assert.equal(r.code, 0);
+    const out = json(r.out);
+    assert.deepEqual(out.map((o) => o.command), ["set", "get", "get", "quit"]);
+    assert.equal(out[1]!.code, "EINVAL");
+    assert.equal(out[2]!.value, "0x0300000000000000");
+    assert.match(r.err, /kvkit explorer: map/);
+    assert.match(r.err, /kvkit:map> /);
+  });
+
   it("completes commands, flag words and backend names", () => {
     assert.deepEqual(complete("ba"), [["batch", "backends"], "ba"]);
     assert.deepEqual(complete("batch 10 c"), [["continue", "cursor"], "c"]);
@@ -267,6 +301,16 @@ describe("explorer bench", () => {
     assert.equal(local!.harness, false);
     assert.equal(local!.entries, 64);
     assert.equal(size!.size, 1);
+  });
+});
+
+describe("explorer bench errors", () => {
+  it("reports an unknown peer as a StoreError EINVAL naming the known ones", async () => {
+    const r = await run(["map", "--json"], "bench 8 vs nosuch\n");
+    const [out] = json(r.out);
+    assert.equal(out!.code, "EINVAL");
+    assert.match(out!.message as string, /^unknown backend 'nosuch'; known backends: .*peers: /);
+    assert.equal(r.code, 1);
   });
 });
 

@@ -14,8 +14,8 @@
  * end-4   4     CRC-32 (IEEE) of every byte before it (u32 LE)
  * ```
  *
- * Decoding checks everything (magic, version, length, checksum, every length field, no trailing
- * bytes) before returning, so a caller never acts on part of a bad image.
+ * Decoding checks everything (magic, version, length, checksum, every length field, no duplicate
+ * key, no trailing bytes) before returning, so a caller never acts on part of a bad image.
  *
  * @module
  */
@@ -101,7 +101,8 @@ function reject(detail: string): StoreError {
  * @param bytes The file bytes.
  * @returns The image; its keys and values are copies.
  * @throws {StoreError} `EINVAL` ("bad store image: ...") naming what is wrong: not an image,
- * another version, truncated, checksum mismatch, a length field out of bounds, trailing bytes.
+ * another version, truncated, checksum mismatch, a length field out of bounds, a duplicate key,
+ * trailing bytes.
  *
  * @example
  * ```ts
@@ -173,9 +174,14 @@ export function decodeImage(bytes: Uint8Array): StoreImage {
   }
   const count = u32("entry count");
   const entries: [Uint8Array, Uint8Array][] = [];
+  // A store holds each key once: a repeated key would load as fewer entries than the count says.
+  const seen = new Set<string>();
   for (let i = 0; i < count; i++) {
     const key = take(u32(`key length of entry ${i}`), `key of entry ${i}`);
     const value = take(u32(`value length of entry ${i}`), `value of entry ${i}`);
+    const id = key.join(",");
+    if (seen.has(id)) throw reject(`duplicate key at entry ${i}`);
+    seen.add(id);
     entries.push([key, value]);
   }
   if (at !== end) throw reject(`${end - at} unexpected bytes after entry ${count - 1}`);

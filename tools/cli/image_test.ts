@@ -7,7 +7,7 @@ const entry = fc.tuple(fc.uint8Array({ maxLength: 12 }), fc.uint8Array({ maxLeng
 const image: fc.Arbitrary<StoreImage> = fc.record({
   backend: fc.constantFrom("map", "rhash", "qptrie"),
   options: fc.dictionary(fc.constantFrom("keySize", "valueSize", "x"), fc.integer()),
-  entries: fc.array(entry, { maxLength: 6 }),
+  entries: fc.uniqueArray(entry, { maxLength: 6, selector: ([k]) => k.join(",") }),
 });
 
 describe("store image", () => {
@@ -34,6 +34,22 @@ describe("store image", () => {
       bytes[pos % bytes.length]! ^= 1 << bit;
       assert.throws(() => decodeImage(bytes), /bad store image/);
     }));
+  });
+
+  it("rejects a key that appears twice, naming the entry", () => {
+    const k = new Uint8Array([1, 2]);
+    const bytes = encodeImage({
+      backend: "map",
+      options: {},
+      entries: [[k, new Uint8Array([1])], [new Uint8Array([3]), new Uint8Array(0)], [
+        k.slice(),
+        new Uint8Array([2]),
+      ]],
+    });
+    assert.throws(() => decodeImage(bytes), {
+      code: "EINVAL",
+      message: "EINVAL: bad store image: duplicate key at entry 2",
+    });
   });
 
   it("names what is wrong: magic, version, checksum, trailing bytes", () => {

@@ -74,6 +74,16 @@ describe("explorer main.ts", () => {
     assert.match(r.stderr, /error EINVAL \(-22\): '.*bad\.kvimg': bad store image: /);
   });
 
+  it("runs `bench vs thing-hashmap` with the explore task's permissions (the peer reads NODE_ENV)", async () => {
+    const r = await runMain(["map", "--json"], "bench 32 vs thing-hashmap\n");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const { report } = JSON.parse(r.stdout) as {
+      report: { groups: { results: { backend: string; skipped?: string }[] }[] };
+    };
+    const peer = report.groups[0]!.results.find((x) => x.backend === "thing-hashmap");
+    assert.equal(peer?.skipped, undefined);
+  });
+
   it("prints usage with --help and the catalog with --list", async () => {
     const help = await runMain(["--help"]);
     assert.equal(help.code, 0);

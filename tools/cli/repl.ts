@@ -22,7 +22,7 @@ export interface ReplStreams {
   readonly error: Writable;
   /** Whether `input`/`output` are a terminal (enables line editing, history and completion). */
   readonly terminal: boolean;
-  /** Print each result as one JSON object instead of text. */
+  /** Print each result as one JSON object instead of text; the prompt then goes to `error`. */
   readonly json?: boolean;
 }
 
@@ -98,9 +98,12 @@ export function complete(line: string): [string[], string] {
  */
 export async function runRepl(ctx: CommandContext, streams: ReplStreams): Promise<number> {
   const { input, output, error, terminal, json = false } = streams;
+  // With json, `output` carries one JSON object per line and nothing else: the prompt, echo and
+  // notices go to `error`.
+  const chatter = json ? error : output;
   const rl = createInterface({
     input,
-    output,
+    output: chatter,
     terminal,
     completer: complete,
     historySize: 1000,
@@ -122,7 +125,7 @@ export async function runRepl(ctx: CommandContext, streams: ReplStreams): Promis
       return;
     }
     interrupted = true;
-    output.write(ctx.paint("dim", "\n(Ctrl+C again, Ctrl+D or 'quit' to leave)\n"));
+    chatter.write(ctx.paint("dim", "\n(Ctrl+C again, Ctrl+D or 'quit' to leave)\n"));
     rl.write(null, { ctrl: true, name: "u" });
     prompt();
   });

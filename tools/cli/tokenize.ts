@@ -15,6 +15,9 @@ export interface Token {
   readonly quoted: boolean;
 }
 
+// The last Unicode code point; `\u{...}` above it is an error, not a RangeError.
+const MAX_CODE_POINT = 0x10ffff;
+
 // Escapes understood inside double quotes; single quotes take everything literally.
 const ESCAPES: Readonly<Record<string, string>> = {
   "n": "\n",
@@ -31,7 +34,8 @@ const ESCAPES: Readonly<Record<string, string>> = {
  *
  * @param line One line of input.
  * @returns The words; empty for a blank line or a comment.
- * @throws {StoreError} `EINVAL` for an unterminated quote or a bad escape.
+ * @throws {StoreError} `EINVAL` for an unterminated quote or a bad escape (including
+ * `\u{N}` above U+10FFFF).
  *
  * @example
  * ```ts
@@ -74,7 +78,14 @@ export function tokenize(line: string): Token[] {
                 ? /^x([0-9a-fA-F]{2})/.exec(line.slice(i + 1))
                 : /^u\{([0-9a-fA-F]{1,6})\}/.exec(line.slice(i + 1));
               if (m === null) throw new StoreError("EINVAL", `bad escape at: ${line.slice(i)}`);
-              part += String.fromCodePoint(parseInt(m[1]!, 16));
+              const point = parseInt(m[1]!, 16);
+              if (point > MAX_CODE_POINT) {
+                throw new StoreError(
+                  "EINVAL",
+                  `escape \\u{${m[1]}} is above U+10FFFF, the last Unicode code point, in: ${line}`,
+                );
+              }
+              part += String.fromCodePoint(point);
               i += 1 + m[0].length;
               continue;
             }
