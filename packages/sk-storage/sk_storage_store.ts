@@ -18,7 +18,7 @@ import {
 } from "@kvkit/store";
 import { type Core, coreOf, type MapState } from "./_core.ts";
 import { describeTable } from "./_describe.ts";
-import { MAX_OWNERS, MAX_VALUE_SIZE } from "./constants.ts";
+import { INTERN_MAX, MAX_OWNERS, MAX_VALUE_SIZE } from "./constants.ts";
 import { OwnerTable } from "./owner_table.ts";
 import { SkStorageMap } from "./sk_storage_map.ts";
 
@@ -33,11 +33,17 @@ export interface SkStorageStoreOptions {
    * 0 puts the map on the fallback path.
    */
   inlineBytes: number;
-  /** Intern values: a shared value table and a 2-byte index per owner (default `false`). */
+  /**
+   * Intern values: a shared value table and a 2-byte index per owner (default `false`). With
+   * more than 65535 owners this caps the store at 65535 values (`maxEntries`, `ENOSPC`).
+   */
   interned: boolean;
-  /** Per-owner fallback byte limit, `ENOMEM` past it (default 0: none). */
-  optmemMax: number;
 }
+
+// An interned store holds at most INTERN_MAX - 1 values, so the value table always has room
+// for one more: replacing a value takes the new one before dropping the old, and with
+// INTERN_MAX distinct values held that replace would fail (ENOSPC) on a present key.
+const INTERNED_MAX_ENTRIES = INTERN_MAX - 1;
 
 function option(name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -63,6 +69,12 @@ const slotOfKey = (key: Uint8Array): number =>
  * | nextKey | O(owners to the next value) | same |
  * | clear | O(owners) | O(values) |
  *
+ * Every owner can hold a value (`maxEntries` = owners, `fullError` `E2BIG` unreachable),
+ * except an interned store over more than 65535 owners: it holds at most 65535 values and a
+ * new key past that is `ENOSPC` (the value table's limit). `optmemMax` is not an option here
+ * (`EINVAL`): with one map every fallback create charges an owner the same bytes, so it would
+ * refuse all creates or none; it stays on {@linkcode OwnerTable}.
+ *
  * @example
  * ```ts
  * import { SkStorageStore } from "@kvkit/sk-storage";
@@ -79,7 +91,10 @@ const slotOfKey = (key: Uint8Array): number =>
 export class SkStorageStore extends StoreBase implements Store {
   /** The catalog name. */
   readonly backend = "sk-storage";
-  /** u32 keys 0..owners-1, the fixed value size, ordered, `E2BIG` when full. */
+  /**
+   * u32 keys 0..owners-1, the fixed value size, ordered; `maxEntries` owners with `E2BIG`
+   * (never reached), or 65535 with `ENOSPC` for an interned store over more owners.
+   */
   readonly capabilities: Capabilities;
   /** The owner table; owners 0..N-1 are created up front. */
   readonly table: OwnerTable;
@@ -91,8 +106,8 @@ export class SkStorageStore extends StoreBase implements Store {
   /**
    * Creates the table, its N owners and the map.
    *
-   * @param options Owners, value size, inline area, interning, per-owner limit.
-   * @throws {StoreError} `EINVAL` for an option out of range.
+   * @param options Owners, value size, inline area, interning.
+   * @throws {StoreError} `EINVAL` for an option out of range, or for `optmemMax`.
    */
   constructor(options: Partial<SkStorageStoreOptions> = {}) {
     super();
@@ -104,19 +119,26 @@ export class SkStorageStore extends StoreBase implements Store {
     }
     const perOwner = interned ? 2 : valueSize;
     const inlineBytes = option("inlineBytes", options.inlineBytes, perOwner, 0, 4096);
-    const optmemMax = option("optmemMax", options.optmemMax, 0, 0, 0xffff_ffff);
-    this.table = new OwnerTable({ owners, inlineBytes, optmemMax });
+    const optmemMax = (options as { optmemMax?: unknown }).optmemMax;
+    if (optmemMax !== undefined) {
+      throw new StoreError(
+        "EINVAL",
+        `optmemMax ${String(optmemMax)} is not a Store view option (use OwnerTable)`,
+      );
+    }
+    this.table = new OwnerTable({ owners, inlineBytes });
     for (let i = 0; i < owners; i++) this.table.createOwner();
     this.map = new SkStorageMap(this.table, { name: "sk-storage", valueSize, interned });
     this.#core = coreOf(this.table);
     this.#state = this.#core.maps[0]!;
+    const capped = interned && owners > INTERNED_MAX_ENTRIES;
     this.capabilities = {
       keySize: { min: 4, max: 4 },
       valueSize: { min: valueSize, max: valueSize },
       keyRange: { min: 0, max: owners - 1 },
-      maxEntries: owners,
+      maxEntries: capped ? INTERNED_MAX_ENTRIES : owners,
       ordered: true,
-      fullError: "E2BIG",
+      fullError: capped ? "ENOSPC" : "E2BIG",
       valueTooBig: "EINVAL",
       lock: false,
     };
@@ -146,6 +168,10 @@ export class SkStorageStore extends StoreBase implements Store {
     const present = this.map.has(owner);
     if (mode === NOEXIST && present) throw new StoreError("EEXIST", `owner ${owner} has a value`);
     if (mode === EXIST && !present) throw new StoreError("ENOENT", `owner ${owner} has no value`);
+    const { maxEntries, fullError } = this.capabilities;
+    if (!present && this.map.size >= maxEntries) {
+      throw new StoreError(fullError, `store full (${maxEntries} values), owner ${owner} has none`);
+    }
     this.map.set(owner, value);
   }
 

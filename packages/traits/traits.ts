@@ -386,6 +386,27 @@ export class Traits {
   }
 
   /**
+   * Bytes of the offset table this object holds beside the area: 0 until a header is read
+   * a second time, then 1024 (four Int32 per key), kept for later headers.
+   *
+   * @example
+   * ```ts
+   * import { Traits } from "@kvkit/traits";
+   * import assert from "node:assert/strict";
+   *
+   * const t = Traits.init(new Uint8Array(64));
+   * t.setU32(5, 7, true);
+   * assert.equal(t.tableBytes, 0);
+   * t.getU32(5, true);
+   * t.getU32(5, true); // the second read of this header builds the table
+   * assert.equal(t.tableBytes, 1024);
+   * ```
+   */
+  get tableBytes(): number {
+    return this.#slots?.byteLength ?? 0;
+  }
+
+  /**
    * Changes the capacity, e.g. when the packet's headroom grows or shrinks.
    *
    * @param capacity The new capacity in bytes: at least the used size, at most the area's length.

@@ -39,9 +39,6 @@ export interface TraitsStoreOptions {
   area: Uint8Array;
 }
 
-/** Bytes of a Traits object's offset table: four Int32 per key (slot, u16/u32/u64 planes). */
-const OFFSET_TABLE_BYTES = 4 * MAX_KEYS * 4;
-
 /** The largest capacity `create` allocates: far more than 64 keys of any size can use. */
 const MAX_CAPACITY = 1 << 24;
 
@@ -228,11 +225,11 @@ export class TraitsStore extends StoreBase implements Store {
   }
 
   /**
-   * The bytes of the whole area (not only the used part) plus the 1 KiB offset table a
-   * `Traits` builds once a header is read twice.
+   * The bytes of the whole area (not only the used part) plus the 1 KiB offset table once
+   * the `Traits` has built it (after a header is read twice; 0 before).
    */
   memoryUsage(): number {
-    return this.#traits.area.byteLength + OFFSET_TABLE_BYTES;
+    return this.#traits.area.byteLength + this.#traits.tableBytes;
   }
 
   /**

@@ -16,12 +16,26 @@ describe("TraitsStore", () => {
       assert.equal(caps.ordered, true);
       assert.equal(caps.fullError, "ENOSPC");
       assert.equal(caps.valueTooBig, "EINVAL");
-      // the default capacity holds all 64 keys at the largest size, plus the offset table
-      // (per key: a slot and one offset per typed width, Int32 each)
-      assert.equal(store.memoryUsage(), 16 + 64 * p.sizes[2] + 64 * 4 * 4);
+      // the default capacity holds all 64 keys at the largest size; no offset table yet
+      assert.equal(store.memoryUsage(), 16 + 64 * p.sizes[2]);
       for (let k = 0; k < 64; k++) store.set(u32Key(k), new Uint8Array(p.sizes[2]));
       assert.equal(store.size, 64);
     }
+  });
+
+  it("counts the offset table only once a header read twice has built it", () => {
+    const store = new TraitsStore({ capacity: 64 });
+    store.set(u32Key(5), new Uint8Array([1, 2, 3, 4]));
+    assert.equal(store.memoryUsage(), 64);
+    assert.equal(store.traits.tableBytes, 0);
+    // a store get reads the header twice (length, then value): the table is built
+    assert.deepEqual(store.get(u32Key(5)), new Uint8Array([1, 2, 3, 4]));
+    // per key: a slot and one offset per typed width, Int32 each
+    assert.equal(store.traits.tableBytes, 64 * 4 * 4);
+    assert.equal(store.memoryUsage(), 64 + 64 * 4 * 4);
+    // the table is kept (rebuilt in place) when the header changes
+    store.delete(u32Key(5));
+    assert.equal(store.memoryUsage(), 64 + 64 * 4 * 4);
   });
 
   it("exposes the used region, which opens again as the same store", () => {
