@@ -5,7 +5,7 @@
  * @module
  */
 
-import { StoreError } from "@kvkit/store";
+import { intOption, StoreError } from "@kvkit/store";
 import { Core, cores } from "./_core.ts";
 import { checkValid } from "./_check_valid.ts";
 import { describeTable } from "./_describe.ts";
@@ -41,20 +41,6 @@ export interface TableMemory {
   readonly fallback: number;
   /** `table + fallback`. */
   readonly total: number;
-}
-
-function intOption(
-  name: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new StoreError("EINVAL", `${name} ${String(value)} is not an integer in ${min}..${max}`);
-  }
-  return value;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   checkKey,
   checkUpdate,
   EXIST,
+  intOption,
   NOEXIST,
   type Store,
   StoreBase,
@@ -44,14 +45,6 @@ export interface SkStorageStoreOptions {
 // for one more: replacing a value takes the new one before dropping the old, and with
 // INTERN_MAX distinct values held that replace would fail (ENOSPC) on a present key.
 const INTERNED_MAX_ENTRIES = INTERN_MAX - 1;
-
-function option(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new StoreError("EINVAL", `${name} ${String(value)} is not an integer in ${min}..${max}`);
-  }
-  return value;
-}
 
 const keyOf = (slot: number): Uint8Array =>
   new Uint8Array([slot & 0xff, (slot >>> 8) & 0xff, (slot >>> 16) & 0xff, slot >>> 24]);
@@ -111,14 +104,14 @@ export class SkStorageStore extends StoreBase implements Store {
    */
   constructor(options: Partial<SkStorageStoreOptions> = {}) {
     super();
-    const owners = option("owners", options.owners, 1024, 1, MAX_OWNERS);
-    const valueSize = option("valueSize", options.valueSize, 8, 1, MAX_VALUE_SIZE);
+    const owners = intOption("owners", options.owners, 1024, 1, MAX_OWNERS);
+    const valueSize = intOption("valueSize", options.valueSize, 8, 1, MAX_VALUE_SIZE);
     const interned = options.interned ?? false;
     if (typeof interned !== "boolean") {
       throw new StoreError("EINVAL", `interned ${String(interned)} is not a boolean`);
     }
     const perOwner = interned ? 2 : valueSize;
-    const inlineBytes = option("inlineBytes", options.inlineBytes, perOwner, 0, 4096);
+    const inlineBytes = intOption("inlineBytes", options.inlineBytes, perOwner, 0, 4096);
     const optmemMax = (options as { optmemMax?: unknown }).optmemMax;
     if (optmemMax !== undefined) {
       throw new StoreError(
