@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isStoreError, StoreError } from "@kvkit/store";
+import { intOption, isStoreError, StoreError } from "@kvkit/store";
 import {
   CONTROL_BYTES,
   CTRL_FLAGS,
@@ -97,19 +97,18 @@ export interface UptrKvUsage {
 }
 
 // One metadata change to commit: the key's new entry (0 to delete) and the bytes to write
-// at the new slot (`undefined`: move the present value there).
+// at the new slot (`undefined`: move the present value there). A move records the entry it
+// was planned from (`from`): a program may delete the key before the owner holds it.
 interface Change {
   readonly key: number;
   readonly word: number;
   readonly bytes: Uint8Array | undefined;
+  readonly from?: number;
 }
 
-function option(name: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new StoreError("EINVAL", `${name} ${value} is not an integer in 1..${max}`);
-  }
-  return value;
+// Whether `c` moves the key's present value (rather than writing new bytes or deleting).
+function isMove(c: Change): boolean {
+  return c.bytes === undefined && c.word !== 0;
 }
 
 function allocate(shared: boolean, bytes: number, max: number): RegionBuffer {
@@ -142,6 +141,12 @@ function hex(word: number): string {
  * start on 8-byte boundaries (a value takes its length rounded up to 8) and never span two
  * pages. Programs attach to {@linkcode UptrKvOwner.regions}; the owner's own reads and
  * in-place writes go through {@linkcode UptrKvOwner.program}.
+ *
+ * Programs may delete keys at any time, also while the owner plans a move (put, compact,
+ * repack, applyManifest): the owner re-reads every entry once it holds the keys, and a key
+ * deleted meanwhile simply stays deleted (its move is dropped, its new slot stays free). So
+ * these calls never fail because of a concurrent delete, and a call that throws a
+ * `StoreError` changed nothing.
  *
  * | operation | cost |
  * | --- | --- |
@@ -188,7 +193,7 @@ export class UptrKvOwner {
     if (typeof consistent !== "boolean" || typeof shared !== "boolean") {
       throw new StoreError("EINVAL", "consistent and shared must be booleans");
     }
-    this.maxPages = option("maxPages", options.maxPages, MAX_PAGES, MAX_PAGES);
+    this.maxPages = intOption("maxPages", options.maxPages, MAX_PAGES, 1, MAX_PAGES);
     this.consistent = consistent;
     const meta = allocate(shared, META_BYTES, META_BYTES);
     const control = allocate(shared, CONTROL_BYTES, CONTROL_BYTES);
@@ -339,14 +344,14 @@ export class UptrKvOwner {
     let fit = firstFit(used, pages, n);
     if (fit === undefined && pages < this.maxPages) fit = { page: pages++, offset: 0 };
     if (fit !== undefined) {
-      this.#commit([{ key, word: encodeMeta({ ...fit, size: n }), bytes }], pages);
+      this.#commit([{ key, word: encodeMeta({ ...fit, size: n }), bytes }]);
       return;
     }
     if (options?.repack === true) {
       const sizes = this.#sizes();
       sizes[key] = n;
       const changes = this.#repackChanges(sizes, new Map([[key, bytes]]));
-      if (changes !== undefined) return this.#commit(changes.list, changes.pages);
+      if (changes !== undefined) return void this.#commit(changes);
     }
     throw new StoreError(
       "ENOSPC",
@@ -358,7 +363,7 @@ export class UptrKvOwner {
    * Deletes `key`.
    *
    * @param key An integer key, 0..1023.
-   * @returns `false` when it was absent.
+   * @returns `false` when it was absent (also when a program deleted it meanwhile).
    * @throws {StoreError} `EINVAL` for a key out of range.
    *
    * @example
@@ -375,8 +380,8 @@ export class UptrKvOwner {
   delete(key: number): boolean {
     this.#checkKey(key);
     if (this.#meta[key] === 0) return false;
-    this.#commit([{ key, word: 0, bytes: undefined }], this.pageCount);
-    return true;
+    // A program may have deleted it meanwhile: then this call did not.
+    return this.#commit([{ key, word: 0, bytes: undefined }]) > 0;
   }
 
   /**
@@ -398,7 +403,7 @@ export class UptrKvOwner {
     for (let key = 0; key < META_ENTRIES; key++) {
       if (this.#meta[key] !== 0) list.push({ key, word: 0, bytes: undefined });
     }
-    this.#commit(list, this.pageCount);
+    this.#commit(list);
   }
 
   /**
@@ -406,7 +411,8 @@ export class UptrKvOwner {
    * space becomes one run at the end.
    *
    * @param page A page index below {@linkcode UptrKvOwner.pageCount}.
-   * @returns The free bytes at the end of the page afterwards.
+   * @returns The free bytes at the end of the page afterwards (at least: a program may delete
+   * a key of the page meanwhile).
    * @throws {StoreError} `EINVAL` for a page that is not allocated.
    *
    * @example
@@ -427,28 +433,30 @@ export class UptrKvOwner {
     if (!Number.isInteger(page) || page < 0 || page >= this.pageCount) {
       throw new StoreError("EINVAL", `page ${page} is not allocated (${this.pageCount} pages)`);
     }
-    const inPage: { key: number; offset: number; size: number }[] = [];
+    const inPage: { key: number; from: number; offset: number; size: number }[] = [];
     for (let key = 0; key < META_ENTRIES; key++) {
-      const slot = slotOf(this.#meta[key]!);
-      if (slot !== undefined && slot.page === page) inPage.push({ key, ...slot });
+      const from = this.#meta[key]!;
+      const slot = slotOf(from);
+      if (slot !== undefined && slot.page === page) inPage.push({ key, from, ...slot });
     }
     inPage.sort((a, b) => a.offset - b.offset);
     const list: Change[] = [];
     let end = 0;
-    for (const { key, offset, size } of inPage) {
+    for (const { key, from, offset, size } of inPage) {
       if (offset !== end) {
-        list.push({ key, word: encodeMeta({ page, offset: end, size }), bytes: undefined });
+        list.push({ key, word: encodeMeta({ page, offset: end, size }), bytes: undefined, from });
       }
       end += slotBytes(size);
     }
     list.sort((a, b) => a.key - b.key);
-    this.#commit(list, this.pageCount);
+    this.#commit(list);
     return PAGE_SIZE - end;
   }
 
   /**
    * Repacks every value in the canonical order: keys ascending, each at the end of the first
-   * page with room. Afterwards the free space of each page is one run at its end.
+   * page with room. Afterwards the free space of each page is one run at its end (apart from
+   * the slots of keys a program deleted meanwhile).
    *
    * @throws {StoreError} `ENOSPC` (and nothing moves) in the rare case where the present
    * values, placed by first fit over time, do not fit the canonical packing.
@@ -473,7 +481,7 @@ export class UptrKvOwner {
     if (changes === undefined) {
       throw new StoreError("ENOSPC", "the present values do not fit the canonical packing");
     }
-    this.#commit(changes.list, changes.pages);
+    this.#commit(changes);
   }
 
   /**
@@ -540,7 +548,8 @@ export class UptrKvOwner {
    * New values are first written into free space beside the old ones (growing the data
    * region as needed), then every changed entry is switched while its key is held, so a
    * consistent reader of one key sees the old or the new value, never a mix. When old and
-   * new do not fit side by side, every value is repacked instead.
+   * new do not fit side by side, every value is repacked instead. A kept key that a program
+   * deletes during the migration stays deleted (the report still lists it as kept).
    *
    * @param manifest The new manifest.
    * @returns What changed.
@@ -624,12 +633,11 @@ export class UptrKvOwner {
           `manifest v${manifest.version} (${total} bytes of slots) does not fit in ${this.maxPages} pages`,
         );
       }
-      list = changes.list;
-      pages = changes.pages;
+      list = changes;
       repacked = true;
     }
     const from = this.program.manifestVersion;
-    this.#commit(list, Math.max(pages, this.pageCount), manifest.version);
+    this.#commit(list, manifest.version);
     this.#manifest = manifest;
     return {
       from,
@@ -656,7 +664,7 @@ export class UptrKvOwner {
   #repackChanges(
     sizes: Int32Array,
     fresh: ReadonlyMap<number, Uint8Array>,
-  ): { list: Change[]; pages: number } | undefined {
+  ): Change[] | undefined {
     const plan = pack(sizes, this.maxPages);
     if (plan === undefined) return undefined;
     const list: Change[] = [];
@@ -666,44 +674,72 @@ export class UptrKvOwner {
         ? 0
         : encodeMeta({ page: plan.page[key]!, offset: plan.offset[key]!, size });
       const bytes = fresh.get(key);
-      if (word !== this.#meta[key] || bytes !== undefined) list.push({ key, word, bytes });
+      const from = this.#meta[key]!;
+      if (word !== from || bytes !== undefined) list.push({ key, word, bytes, from });
     }
-    return { list, pages: plan.pages };
+    return list;
   }
 
-  // Publishes `list` (keys ascending, each once): holds every listed key, grows the data
-  // region to `pages`, copies moved values out, writes the new bytes, stores the entries and
-  // releases. Holding the keys first means a reader that overlaps sees its key's counter
-  // change and retries; only taking a key can fail (EBUSY), before anything changed.
-  #commit(list: Change[], pages: number, manifestVersion?: number): void {
+  // Publishes `list` (keys ascending, each once) and returns how many entries it changed.
+  // It holds every listed key, then re-reads each entry: a program may have deleted a key
+  // since the plan was made, and a move of a deleted key is dropped (its new slot stays free;
+  // the plan stays valid since every other target was free or held by a value that moves
+  // away). Only then does it grow the data region to the highest page a target uses, copy
+  // the moved values out, write the new bytes, store the entries and release. Holding the keys
+  // first means a reader that overlaps sees its key's counter change and retries; only taking
+  // a key can fail (EBUSY), before anything changed. In plain mode nothing is held: each
+  // entry is switched with compareExchange, so a key deleted during the copy stays deleted.
+  #commit(list: readonly Change[], manifestVersion?: number): number {
     const ctrl = this.#ctrl;
+    const meta = this.#meta;
     const held: number[] = [];
     try {
       if (this.consistent) { for (const c of list) held.push(lockKey(ctrl, c.key)); }
+      // The entries to switch from (a move's source slot is `slotOf(from)`).
+      const todo: { c: Change; from: number }[] = [];
+      let pages = this.pageCount;
+      for (const c of list) {
+        const from = Atomics.load(meta, c.key);
+        // A move needs the very value it was planned for: a program may have deleted the key
+        // since, or even before the plan read the entry (the plan read sizes and entries apart).
+        if (isMove(c) && (from !== c.from || slotOf(from)?.size !== slotOf(c.word)!.size)) continue;
+        todo.push({ c, from });
+        const slot = slotOf(c.word);
+        if (slot !== undefined && slot.page >= pages) pages = slot.page + 1;
+      }
       if (pages > this.pageCount) {
         grow(this.#buf, pages * PAGE_SIZE);
         this.#data = new Uint8Array(this.#buf, 0, this.#buf.byteLength);
         Atomics.store(ctrl, CTRL_NR_PAGES, pages);
       }
       const data = this.#data;
-      const moved = list.map((c) => {
-        if (c.bytes !== undefined || c.word === 0) return c.bytes;
-        const old = slotOf(this.#meta[c.key]!)!;
+      const moved = todo.map(({ c, from }) => {
+        const old = isMove(c) ? slotOf(from) : undefined;
+        if (old === undefined) return c.bytes;
         const start = old.page * PAGE_SIZE + old.offset;
         return data.slice(start, start + old.size);
       });
-      list.forEach((c, i) => {
+      todo.forEach(({ c }, i) => {
         const bytes = moved[i];
         const slot = slotOf(c.word);
         if (bytes !== undefined && slot !== undefined) {
           data.set(bytes, slot.page * PAGE_SIZE + slot.offset);
         }
       });
-      for (const c of list) Atomics.store(this.#meta, c.key, c.word);
+      let changed = 0;
+      for (const { c, from } of todo) {
+        // A move only replaces the entry it copied from; new bytes and deletes always land.
+        const move = isMove(c);
+        const was = move
+          ? Atomics.compareExchange(meta, c.key, from, c.word)
+          : Atomics.exchange(meta, c.key, c.word);
+        if (was !== c.word && (!move || was === from)) changed++;
+      }
       if (manifestVersion !== undefined) {
         Atomics.store(ctrl, CTRL_MANIFEST_VERSION, manifestVersion);
         Atomics.add(ctrl, CTRL_GENERATION, 1);
       }
+      return changed;
     } finally {
       held.forEach((s, i) => unlockKey(ctrl, list[i]!.key, s));
     }

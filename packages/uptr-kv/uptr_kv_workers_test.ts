@@ -1,10 +1,12 @@
 // Real Workers on SharedArrayBuffers: writes cross threads, consistent reads never tear under
-// concurrent writers and owner moves, and a migration is seen whole or not at all.
+// concurrent writers and owner moves, a migration is seen whole or not at all, and owner moves
+// planned while a program deletes keys neither crash nor corrupt the layout.
 // Deno needs --allow-read to load the Worker module; without it these tests are skipped.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { UptrKvOwner } from "./mod.ts";
+import { isStoreError } from "@kvkit/store";
+import { type Manifest, UptrKvOwner, UptrKvProgram } from "./mod.ts";
 import { spawn, type TestWorker, workerSkipReason } from "./testdata/spawn.ts";
 
 const skip = workerSkipReason();
@@ -163,4 +165,89 @@ describe("uptr-kv with real Workers", { skip }, () => {
     assert.ok(!seen.has("0:absent") && !seen.has("2:absent"), "kept keys never disappear");
     assert.ok(seen.has("4:4,4,4,4"), "the watchers saw v1");
   });
+
+  for (const consistent of [true, false]) {
+    it(`${consistent ? "consistent" : "plain"} mode: owner moves race program deletes`, async () => {
+      // The owner plans compact/repack/put(repack)/migrations from the metadata, then holds the
+      // keys it moves; a program may delete one of them in between. Every call must either
+      // succeed or throw a StoreError that changed nothing, and the layout must stay valid.
+      const owner = new UptrKvOwner({ maxPages: 2, consistent });
+      const keys = Array.from({ length: 40 }, (_, i) => i + 1);
+      const size = (k: number): number => 16 + (k % 7) * 48;
+      const fill = (k: number, n: number): Uint8Array => new Uint8Array(n).fill(k);
+      const manifest = (
+        version: number,
+        grow: number,
+        only?: (k: number) => boolean,
+      ): Manifest => ({
+        version,
+        entries: keys.filter((k) => only?.(k) ?? true).map((k) => ({
+          key: k,
+          name: `k${k}`,
+          size: size(k) + grow,
+          default: fill(k, size(k) + grow),
+        })),
+      });
+      // The second one resizes every key: old and new do not fit side by side (plan B).
+      const plans = [manifest(1, 0), manifest(2, 8), manifest(3, 0, (k) => k % 2 === 0)];
+      const tooBig = {
+        version: 9,
+        entries: [1, 2, 3].map((key) => ({ key, name: `k${key}`, size: 4096 })),
+      };
+      for (const k of keys) owner.put(k, fill(k, size(k)), { repack: true });
+      const meta = new Uint32Array(owner.regions.meta);
+      let ok = 0;
+      let failed = 0;
+      const attempt = (call: () => unknown): void => {
+        const before = meta.slice();
+        const pages = owner.pageCount;
+        const version = owner.program.manifestVersion;
+        try {
+          call();
+          ok++;
+        } catch (err) {
+          if (!isStoreError(err)) throw err;
+          failed++;
+          // Nothing changed but what the program did: delete keys.
+          for (const k of keys) {
+            const w = meta[k]!;
+            assert.ok(w === before[k] || w === 0, `${err.code}: key ${k} changed`);
+          }
+          assert.equal(owner.pageCount, pages, `${err.code}: the data region grew`);
+          assert.equal(owner.program.manifestVersion, version);
+        }
+        UptrKvProgram.attach(owner.regions); // validates bounds, alignment and overlaps
+        if (!consistent) return; // plain mode: a move may copy a value the program is writing
+        for (const k of keys) {
+          const v = owner.get(k);
+          if (v === undefined) continue;
+          assert.ok(
+            v.every((b) => b === v[0]) && (v[0] === k || v[0] === k + 100),
+            `key ${k} holds ${v.slice(0, 8)}...`,
+          );
+        }
+      };
+      await workers[0]!.request({ cmd: "attach", regions: owner.regions });
+      const ms = consistent ? 700 : 300;
+      const churn = workers[0]!.request({ cmd: "churn", keys, ms });
+      try {
+        const end = Date.now() + ms;
+        for (let round = 0; Date.now() < end; round++) {
+          for (const k of keys) {
+            if (!owner.has(k)) attempt(() => owner.put(k, fill(k, size(k)), { repack: true }));
+          }
+          const k = keys[round % keys.length]!;
+          attempt(() => owner.put(k, fill(k, size(k) + 8 * (round & 1)), { repack: true }));
+          attempt(() => owner.compact(round % owner.pageCount));
+          attempt(() => owner.repack());
+          attempt(() => owner.applyManifest(plans[round % plans.length]!));
+          if (round % 8 === 0) attempt(() => owner.applyManifest(tooBig));
+        }
+      } finally {
+        const w = (await churn) as { deletes: number; puts: number };
+        assert.ok(w.deletes > 0 && w.puts > 0, "the program deleted and wrote");
+      }
+      assert.ok(ok > 0 && failed > 0, `${ok} calls succeeded, ${failed} failed`);
+    });
+  }
 });

@@ -16,7 +16,8 @@ export type Command =
   | { cmd: "delete"; key: number }
   | { cmd: "write"; key: number; fill: number; ms: number }
   | { cmd: "read"; key: number; ms: number }
-  | { cmd: "watch"; keys: number[]; ms: number };
+  | { cmd: "watch"; keys: number[]; ms: number }
+  | { cmd: "churn"; keys: number[]; ms: number };
 
 const g = globalThis as unknown as {
   __uptrKvPort?: { postMessage(m: unknown): void; on(e: string, f: (m: Command) => void): void };
@@ -99,6 +100,33 @@ function run(c: Command): unknown {
         }
       }
       return [...seen];
+    }
+    case "churn": {
+      // Deletes every third present key it visits and overwrites the others in place with
+      // (key + 100) & 0xff, as fast as possible, while the owner plans and moves values.
+      const end = Date.now() + c.ms;
+      let deletes = 0;
+      let puts = 0;
+      let n = 0;
+      while (Date.now() < end) {
+        for (const key of c.keys) {
+          const size = p.sizeOf(key);
+          if (size === undefined) continue;
+          try {
+            if (n++ % 3 === 0) {
+              p.delete(key);
+              deletes++;
+            } else {
+              p.put(key, new Uint8Array(size).fill((key + 100) & 0xff));
+              puts++;
+            }
+          } catch (err) {
+            // Deleted or re-sized by the owner meanwhile.
+            if (!isStoreError(err, "ENOENT") && !isStoreError(err, "EINVAL")) throw err;
+          }
+        }
+      }
+      return { deletes, puts };
     }
   }
 }
