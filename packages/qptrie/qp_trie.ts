@@ -10,6 +10,7 @@ import {
   checkUpdate,
   compareBytes,
   EXIST,
+  intOption,
   NOEXIST,
   type Store,
   StoreBase,
@@ -76,8 +77,13 @@ const HEAP_SLACK = 8;
 const HEAP_ALIGN = 64;
 /** Records start on 4-byte boundaries so keys compare and copy as int32 words. */
 const RECORD_ALIGN = 4;
-/** The node arena grows by this factor. */
+/** The node arena grows by this factor (a rebuilt one gets the same headroom). */
 const NODE_GROWTH = 1.25;
+/**
+ * An insert that may grow the node arena rebuilds it instead when over 1/INSERT_GARBAGE of the
+ * used nodes are free, so an insert-only trie holds at most 1.25 * 4/3 = 1.67x its live nodes.
+ */
+const INSERT_GARBAGE = 4;
 /** Int32Array words are little-endian here (everywhere in practice); else compare bytes. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** The most entries a trie may be created with: node indices and heap offsets stay int32. */
@@ -87,20 +93,6 @@ const MAX_VALUE_SIZE = 65536;
 
 /** Keys this long or longer compare via the scratch copy: one native copy beats building words. */
 const SCRATCH_MIN = 16;
-
-function intOption(
-  name: string,
-  value: unknown,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new StoreError("EINVAL", `${name} ${String(value)} is not an integer in ${min}..${max}`);
-  }
-  return value;
-}
 
 function checkBytes(name: string, bytes: Uint8Array, max: number): void {
   if (!(bytes instanceof Uint8Array) || bytes.length > max) {
@@ -1185,12 +1177,21 @@ export class QpTrie extends StoreBase implements Store {
     heap.set(key, rec);
     this.#heapLive += size;
     this.#version++;
-    let nodes = this.#nodes;
     if (this.#size++ === 0) {
-      nodes[0] = len;
-      nodes[1] = rec;
+      this.#nodes[0] = len;
+      this.#nodes[1] = rec;
       return;
     }
+    // Growing a branch frees its old twig block, and blocks of sizes no branch grows into again
+    // pile up (in an insert-only trie, most of the arena). So when this insert may have to grow
+    // the arena and much of it is garbage, rebuild instead: before the walk, as a rebuild moves
+    // every twig block. The rebuilt arena has a quarter of headroom, which takes at least
+    // live / 68 inserts to use up (each takes at most MAX_TWIGS nodes): amortised O(1).
+    if (
+      (this.#nodeTop + MAX_TWIGS) * NODE_WORDS > this.#nodes.length &&
+      this.#freeNodes > MIN_NODES && this.#freeNodes * INSERT_GARBAGE > this.#nodeTop
+    ) this.#rebuildNodes();
+    let nodes = this.#nodes;
     // Any leaf reached by following the key's nibbles shares the key's longest common prefix
     // with the trie; the first nibble where they differ is where the new leaf goes.
     let n = ROOT;
@@ -1516,11 +1517,14 @@ export class QpTrie extends StoreBase implements Store {
   }
 
   // Copies the tree into a fresh arena, each twig block allocated as it is reached, which
-  // drops every free block.
+  // drops every free block. The new arena keeps NODE_GROWTH headroom (at least one largest
+  // block), so the rebuild check of the next insert does not fire again at once.
   #rebuildNodes(): void {
     const old = this.#nodes;
     const live = this.#nodeTop - this.#freeNodes;
-    const next = new Int32Array(Math.max(MIN_NODES, Math.ceil(live * NODE_GROWTH)) * NODE_WORDS);
+    const next = new Int32Array(
+      Math.max(MIN_NODES, Math.ceil(live * NODE_GROWTH), live + MAX_TWIGS) * NODE_WORDS,
+    );
     next[0] = old[0]!;
     next[1] = old[1]!;
     let top = 1;

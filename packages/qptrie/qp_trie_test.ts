@@ -320,6 +320,52 @@ describe("QpTrie", () => {
     assert.equal(trie.size, 200);
   });
 
+  it("keeps the node arena mostly live in a trie that only ever grows", () => {
+    // Growing a branch frees its old twig block; random keys grow branches of every size, and
+    // without reclaiming, those blocks would outnumber the live nodes.
+    const trie = new QpTrie({ maxKeyLength: 4, valueSize: 4 });
+    const key = new Uint8Array(4);
+    const view = new DataView(key.buffer);
+    const value = new Uint8Array(4);
+    for (let i = 1; i <= 20_000; i++) {
+      view.setUint32(0, Math.imul(i, 0x9e3779b1) >>> 0);
+      trie.set(key, value);
+      if (i % 2000 !== 0) continue;
+      const arena = /nodes: (\d+) used \+ (\d+) free of (\d+)/.exec(trie.describe({ maxLines: 0 }));
+      assert.ok(arena);
+      const [used, free, total] = arena.slice(1).map(Number) as [number, number, number];
+      assert.ok(free <= used, `${i} keys: ${free} free nodes for ${used} used`);
+      assert.ok(total <= 1.7 * used, `${i} keys: arena of ${total} nodes for ${used} used`);
+      // The heap holds 8 B per record here; the rest is the node arena.
+      assert.ok(trie.memoryUsage() < 8 * 1.7 * used + 8 * i * 1.2 + 2048, `${i} keys`);
+    }
+    assert.equal(trie.size, 20_000);
+    trie.checkValid();
+  });
+
+  it("iterates in order while inserts rebuild the node arena under the walk", () => {
+    const trie = new QpTrie({ maxKeyLength: 4, valueSize: 0 });
+    const keyOf = (i: number): Uint8Array => {
+      const k = new Uint8Array(4);
+      new DataView(k.buffer).setUint32(0, Math.imul(i, 0x9e3779b1) >>> 0);
+      return k;
+    };
+    const none = new Uint8Array(0);
+    for (let i = 0; i < 4000; i++) trie.set(keyOf(2 * i), none);
+    const before = [...trie.keys()].map(hex);
+    const seen: string[] = [];
+    let next = 1;
+    for (const k of trie.keys()) {
+      seen.push(hex(k));
+      for (let j = 0; j < 4; j++, next += 2) trie.set(keyOf(next), none);
+    }
+    assert.deepEqual(seen, [...seen].sort(), "ascending");
+    assert.equal(new Set(seen).size, seen.length, "each key once");
+    const seenSet = new Set(seen);
+    assert.ok(before.every((k) => seenSet.has(k)), "every key present before the walk");
+    trie.checkValid();
+  });
+
   it("memoryUsage is the arenas: about key + value + 16 B per entry for long keys", () => {
     const trie = new QpTrie({ valueSize: 8 });
     let keyBytes = 0;
