@@ -13,6 +13,7 @@ import {
   checkKey,
   checkUpdate,
   EXIST,
+  intOption,
   NOEXIST,
   type Store,
   StoreBase,
@@ -53,14 +54,6 @@ const MAX_ARENA = 2 ** 31 - 1;
 const CURSOR_BYTES = 4;
 // Buckets drawn by describe().
 const DESCRIBE_BUCKETS = 16;
-
-function option(name: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new StoreError("EINVAL", `${name} ${String(value)} is not an integer in ${min}..${max}`);
-  }
-  return value;
-}
 
 function roundUpPow2(n: number): number {
   let p = 1;
@@ -147,10 +140,10 @@ export class Htab extends StoreBase implements Store {
    */
   constructor(options: Partial<HtabOptions> = {}) {
     super();
-    const keySize = option("keySize", options.keySize, 4, 1, MAX_KEY_SIZE);
-    const valueSize = option("valueSize", options.valueSize, 8, 1, MAX_VALUE_SIZE);
-    const maxEntries = option("maxEntries", options.maxEntries, 1024, 1, MAX_ENTRIES);
-    const seed = option(
+    const keySize = intOption("keySize", options.keySize, 4, 1, MAX_KEY_SIZE);
+    const valueSize = intOption("valueSize", options.valueSize, 8, 1, MAX_VALUE_SIZE);
+    const maxEntries = intOption("maxEntries", options.maxEntries, 1024, 1, MAX_ENTRIES);
+    const seed = intOption(
       "seed",
       options.seed,
       (Math.random() * 2 ** 32) >>> 0,
@@ -634,6 +627,14 @@ export class Htab extends StoreBase implements Store {
    * element of the next non-empty bucket. A missing key (or none) gives the first element of
    * the lowest non-empty bucket.
    *
+   * A walk that writes between calls gets no guarantee, as in the kernel. In particular a walk
+   * that updates the keys it visits can loop forever: an update links the new element at the
+   * head of the key's chain (update by swap), so in a bucket holding `b -> a`, updating `a`
+   * makes it `a -> b`, `nextKey(a)` answers `b` again, updating `b` restores `b -> a`, and the
+   * walk never leaves the bucket. Deleting the key just returned restarts at the first key
+   * (repeats). To write while walking use {@linkcode Htab.entries} (each key once when the
+   * yielded key is updated or deleted) or {@linkcode Htab.lookupBatch} (whole buckets).
+   *
    * @param key The previous key, or `undefined` for the first.
    * @returns A copy of the next key, or `undefined` after the last.
    * @throws {StoreError} `EINVAL` for a wrong key length.
@@ -666,8 +667,10 @@ export class Htab extends StoreBase implements Store {
 
   /**
    * Every entry in table order, as copies. The consumer may delete or update the key just
-   * yielded and still sees every other key once; other writes during the walk may make keys
-   * repeat or be skipped (as in the kernel), but the walk only yields keys present when yielded.
+   * yielded and still sees every other key once (the walk holds its next element, not a key, so
+   * an update moving the key to its chain's head cannot make it loop as a `nextKey` walk can);
+   * other writes during the walk may make keys repeat or be skipped (as in the kernel), but the
+   * walk only yields keys present when yielded.
    *
    * @returns An iterator of `[key, value]`.
    *

@@ -326,6 +326,59 @@ describe("htab iteration under writes", () => {
   });
 });
 
+describe("htab walks that update the keys they visit", () => {
+  // Two keys sharing bucket 0 of 4, inserted a then b: the chain is b -> a.
+  const [a, b] = keysInBucket(0, 2, 4) as [number, number];
+  const twoInOneBucket = (): Htab => {
+    const map = new Htab({ keySize: 4, valueSize: 1, maxEntries: 4, seed: SEED });
+    map.set(u32Key(a), val(0));
+    map.set(u32Key(b), val(0));
+    return map;
+  };
+
+  it("a nextKey walk that updates each key can cycle forever (update-by-swap, as the kernel)", () => {
+    const map = twoInOneBucket();
+    const plain: number[] = [];
+    for (let k = map.nextKey(); k !== undefined; k = map.nextKey(k)) plain.push(k[0]!);
+    assert.deepEqual(plain, [b & 0xff, a & 0xff]); // without writes the walk ends
+    const CAP = 100;
+    const seen: number[] = [];
+    let k = map.nextKey();
+    for (; k !== undefined && seen.length < CAP; k = map.nextKey(k)) {
+      seen.push(new DataView(k.buffer).getUint32(0, true));
+      map.set(k, val(1)); // the updated key moves to the head of its chain
+    }
+    assert.ok(k !== undefined, "the walk is still going after the step cap");
+    assert.deepEqual(seen.slice(0, 4), [b, a, b, a]); // b, then a moved in front of b, ...
+    map.checkValid();
+  });
+
+  it("entries() and lookupBatch visit each key once while every visited key is updated", () => {
+    const map = twoInOneBucket();
+    const other = keysInBucket(3, 1, 4)[0]!;
+    map.set(u32Key(other), val(0));
+    const viaEntries: number[] = [];
+    for (const [k] of map.entries()) {
+      viaEntries.push(new DataView(k.buffer).getUint32(0, true));
+      map.set(k, val(1));
+    }
+    assert.deepEqual(viaEntries.sort((x, y) => x - y), [a, b, other].sort((x, y) => x - y));
+    const viaBatch: number[] = [];
+    let cursor: Uint8Array | undefined;
+    do {
+      const batch = map.lookupBatch(cursor, 2); // whole buckets: 2 is the longest chain
+      for (const k of batch.keys) {
+        viaBatch.push(new DataView(k.buffer).getUint32(0, true));
+        map.set(k, val(2));
+      }
+      cursor = batch.cursor;
+    } while (cursor !== undefined);
+    assert.deepEqual(viaBatch.sort((x, y) => x - y), [a, b, other].sort((x, y) => x - y));
+    assert.deepEqual([...map.values()], [val(2), val(2), val(2)]);
+    map.checkValid();
+  });
+});
+
 describe("htab against a Map model", () => {
   type Op =
     | { op: "set"; k: number; v: number; flags: number }

@@ -12,6 +12,7 @@ import {
   checkKey,
   checkUpdate,
   EXIST,
+  intOption,
   NOEXIST,
   type Store,
   StoreBase,
@@ -78,20 +79,32 @@ const KEY_U32 = 1;
 /** 8-byte keys: two words read straight from the caller's bytes. */
 const KEY_U64 = 2;
 
-/** End of a chain / an empty bucket. */
+/** #find's answer for an absent key (element indices are 0..nelems-1). */
 const NIL = -1;
-/** Bytes of one bucket head (an Int32 element index). */
+/**
+ * A link (bucket head or an element's next word) to no element: the end of a chain, an empty
+ * bucket. Links hold element index + 1, so a fresh zero-filled Int32Array is an empty table
+ * and starting a resize needs no O(buckets) fill.
+ */
+const END = 0;
+/** Bytes of one bucket head (an Int32 link). */
 const BUCKET_BYTES = 4;
 
 // Element layout, in 32-bit words (one record per element, like the kernel's htab_elem, so a
 // lookup touches one bucket word and one element - key, value and link share cache lines):
 //   [ next | key words (zero-padded) | value bytes (padded to a word) ]
-/** Word 0 of an element: the next element on its chain, or NIL. */
+/** Word 0 of an element: the link to the next element on its chain (index + 1), or END. */
 const NEXT_WORD = 0;
 /** The key starts at word 1, little-endian words, the tail of the last word zero. */
 const KEY_WORD = 1;
 /** Bytes per word. */
 const WORD_BYTES = 4;
+
+/**
+ * A batch cursor is the key of the next element to return followed by this many bytes: that
+ * element's arena index (u32, little-endian), so a cursor whose element moved is detected.
+ */
+const CURSOR_INDEX_BYTES = 4;
 
 /** Keys longer than this are copied into the scratch by TypedArray.set (one memcpy); shorter
  * ones by a byte loop, which avoids the call's fixed cost. */
@@ -102,22 +115,15 @@ const SMALL_COPY = 64;
 // Fast paths read keys as little-endian words; a big-endian host takes the generic path.
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-function intOption(name: string, value: unknown, fallback: number, min: number, max: number) {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new StoreError("EINVAL", `${name} ${String(value)} is not an integer in ${min}..${max}`);
-  }
-  return value;
-}
-
 function roundUpPow2(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
   return p;
 }
 
+// All buckets END: the engine hands out zeroed memory, no fill loop (see END).
 function newTable(size: number): Int32Array {
-  return new Int32Array(size).fill(NIL);
+  return new Int32Array(size);
 }
 
 /**
@@ -130,10 +136,11 @@ function newTable(size: number): Int32Array {
  * arena that grows and shrinks with the element count); updates of an existing key are in
  * place.
  *
- * Iteration (`entries`, `keys`, `values`) and `nextKey` follow the element arena, not the
- * buckets, so table resizes never disturb a walk; deleting the key just yielded is safe.
- * Keys inserted or deleted between two `nextKey` calls may make the walk repeat or skip keys
- * (the kernel says the same of concurrent resizes).
+ * Iteration (`entries`, `keys`, `values`), `nextKey` and `lookupBatch` follow the element
+ * arena downwards, not the buckets, so table resizes never disturb a walk; deleting the key
+ * just yielded is safe. A delete moves the arena's last element into the hole, so deleting a
+ * key not yet visited between two `nextKey` calls may repeat or skip keys (see
+ * {@linkcode RhashStore.nextKey}); `lookupBatch` detects the skip and answers `EAGAIN`.
  *
  * | operation | cost |
  * | --- | --- |
@@ -337,19 +344,19 @@ export class RhashStore extends StoreBase implements Store {
     let h = hash1(k, this.#seed);
     this.#hash = h;
     let len = 0;
-    for (let e = this.#tbl[h & this.#mask]!; e !== NIL; len++) {
-      const o = e * stride;
-      if (elems[o + KEY_WORD] === k) return e;
-      e = elems[o + NEXT_WORD]!;
+    for (let l = this.#tbl[h & this.#mask]!; l !== END; len++) {
+      const o = (l - 1) * stride;
+      if (elems[o + KEY_WORD] === k) return l - 1;
+      l = elems[o + NEXT_WORD]!;
     }
     if (future !== null) {
       h = hash1(k, this.#futureSeed);
       this.#futureHash = h;
       len = 0;
-      for (let e = future[h & this.#futureMask]!; e !== NIL; len++) {
-        const o = e * stride;
-        if (elems[o + KEY_WORD] === k) return e;
-        e = elems[o + NEXT_WORD]!;
+      for (let l = future[h & this.#futureMask]!; l !== END; len++) {
+        const o = (l - 1) * stride;
+        if (elems[o + KEY_WORD] === k) return l - 1;
+        l = elems[o + NEXT_WORD]!;
       }
     }
     this.#chainLen = len;
@@ -365,19 +372,19 @@ export class RhashStore extends StoreBase implements Store {
     let h = hash2(k0, k1, this.#seed);
     this.#hash = h;
     let len = 0;
-    for (let e = this.#tbl[h & this.#mask]!; e !== NIL; len++) {
-      const o = e * stride;
-      if (elems[o + KEY_WORD] === k0 && elems[o + KEY_WORD + 1] === k1) return e;
-      e = elems[o + NEXT_WORD]!;
+    for (let l = this.#tbl[h & this.#mask]!; l !== END; len++) {
+      const o = (l - 1) * stride;
+      if (elems[o + KEY_WORD] === k0 && elems[o + KEY_WORD + 1] === k1) return l - 1;
+      l = elems[o + NEXT_WORD]!;
     }
     if (future !== null) {
       h = hash2(k0, k1, this.#futureSeed);
       this.#futureHash = h;
       len = 0;
-      for (let e = future[h & this.#futureMask]!; e !== NIL; len++) {
-        const o = e * stride;
-        if (elems[o + KEY_WORD] === k0 && elems[o + KEY_WORD + 1] === k1) return e;
-        e = elems[o + NEXT_WORD]!;
+      for (let l = future[h & this.#futureMask]!; l !== END; len++) {
+        const o = (l - 1) * stride;
+        if (elems[o + KEY_WORD] === k0 && elems[o + KEY_WORD + 1] === k1) return l - 1;
+        l = elems[o + NEXT_WORD]!;
       }
     }
     this.#chainLen = len;
@@ -399,23 +406,23 @@ export class RhashStore extends StoreBase implements Store {
     }
     this.#hash = h;
     let len = 0;
-    for (let e = this.#tbl[h & this.#mask]!; e !== NIL; len++) {
-      const o = e * stride;
+    for (let l = this.#tbl[h & this.#mask]!; l !== END; len++) {
+      const o = (l - 1) * stride;
       let w = 0;
       while (w < words && elems[o + KEY_WORD + w] === s[w]) w++;
-      if (w === words) return e;
-      e = elems[o + NEXT_WORD]!;
+      if (w === words) return l - 1;
+      l = elems[o + NEXT_WORD]!;
     }
     if (future !== null) {
       h = hashWords(s, 0, words, this.#futureSeed);
       this.#futureHash = h;
       len = 0;
-      for (let e = future[h & this.#futureMask]!; e !== NIL; len++) {
-        const o = e * stride;
+      for (let l = future[h & this.#futureMask]!; l !== END; len++) {
+        const o = (l - 1) * stride;
         let w = 0;
         while (w < words && elems[o + KEY_WORD + w] === s[w]) w++;
-        if (w === words) return e;
-        e = elems[o + NEXT_WORD]!;
+        if (w === words) return l - 1;
+        l = elems[o + NEXT_WORD]!;
       }
     }
     this.#chainLen = len;
@@ -599,14 +606,14 @@ export class RhashStore extends StoreBase implements Store {
     if (future !== null) {
       const b = this.#futureHash & this.#futureMask;
       this.#elems[o + NEXT_WORD] = future[b]!;
-      future[b] = e;
+      future[b] = e + 1;
       if (this.#chainLen >= ELASTICITY) this.#rehashPending = true;
       this.#rehashStep();
       return;
     }
     const b = this.#hash & this.#mask;
     this.#elems[o + NEXT_WORD] = this.#tbl[b]!;
-    this.#tbl[b] = e;
+    this.#tbl[b] = e + 1;
     const size = this.#mask + 1;
     if (this.#nelems > (size >>> 2) * 3) this.#startResize(size * 2);
     else if (this.#chainLen >= ELASTICITY) this.#startResize(size);
@@ -666,7 +673,8 @@ export class RhashStore extends StoreBase implements Store {
     this.#resizeArena(this.#arenaInitial);
   }
 
-  // Points whatever links to element `from` (a bucket head or a chain link) at `to`.
+  // Points whatever links to element `from` (a bucket head or a chain link) at the link `to`
+  // (an element index + 1, or END).
   #retarget(from: number, to: number): void {
     if (this.#relink(this.#tbl, this.#hashElement(from, this.#seed) & this.#mask, from, to)) {
       return;
@@ -683,19 +691,20 @@ export class RhashStore extends StoreBase implements Store {
   #relink(table: Int32Array, b: number, from: number, to: number): boolean {
     const elems = this.#elems;
     const stride = this.#stride;
-    let e = table[b]!;
-    if (e === from) {
+    const target = from + 1;
+    let l = table[b]!;
+    if (l === target) {
       table[b] = to;
       return true;
     }
-    while (e !== NIL) {
-      const link = e * stride + NEXT_WORD;
+    while (l !== END) {
+      const link = (l - 1) * stride + NEXT_WORD;
       const n = elems[link]!;
-      if (n === from) {
+      if (n === target) {
         elems[link] = to;
         return true;
       }
-      e = n;
+      l = n;
     }
     return false;
   }
@@ -706,7 +715,7 @@ export class RhashStore extends StoreBase implements Store {
     this.#retarget(e, this.#elems[e * stride + NEXT_WORD]!);
     const last = --this.#nelems;
     if (e !== last) {
-      this.#retarget(last, e);
+      this.#retarget(last, e + 1);
       this.#elems.copyWithin(e * stride, last * stride, (last + 1) * stride);
     }
     if (this.#future !== null) {
@@ -767,18 +776,18 @@ export class RhashStore extends StoreBase implements Store {
     let looked = 0;
     while (b < size && moved < REHASH_STEP_ELEMS && looked < REHASH_STEP_BUCKETS) {
       looked++;
-      let e = old[b]!;
-      while (e !== NIL && moved < REHASH_STEP_ELEMS) {
-        const link = e * stride + NEXT_WORD;
+      let l = old[b]!;
+      while (l !== END && moved < REHASH_STEP_ELEMS) {
+        const link = (l - 1) * stride + NEXT_WORD;
         const n = elems[link]!;
-        const fb = this.#hashElement(e, fseed) & fmask;
+        const fb = this.#hashElement(l - 1, fseed) & fmask;
         elems[link] = future[fb]!;
-        future[fb] = e;
+        future[fb] = l;
         moved++;
-        e = n;
+        l = n;
       }
-      old[b] = e;
-      if (e === NIL) b++;
+      old[b] = l;
+      if (l === END) b++;
     }
     this.#progress = b;
     const stats = this.#stats;
@@ -819,6 +828,19 @@ export class RhashStore extends StoreBase implements Store {
     return this.#bytes.slice(off, off + this.#keySize);
   }
 
+  // The batch cursor for element `e`: its key, then its index (see CURSOR_INDEX_BYTES).
+  #cursorAt(e: number): Uint8Array {
+    const ks = this.#keySize;
+    const off = (e * this.#stride + KEY_WORD) * WORD_BYTES;
+    const out = new Uint8Array(ks + CURSOR_INDEX_BYTES);
+    out.set(this.#bytes.subarray(off, off + ks));
+    out[ks] = e & 0xff;
+    out[ks + 1] = (e >>> 8) & 0xff;
+    out[ks + 2] = (e >>> 16) & 0xff;
+    out[ks + 3] = e >>> 24;
+    return out;
+  }
+
   // A fresh array filled by a loop for small values: TypedArray.slice is slower in V8.
   #valueAt(e: number): Uint8Array {
     const vs = this.#valueSize;
@@ -831,10 +853,20 @@ export class RhashStore extends StoreBase implements Store {
   }
 
   /**
-   * The key after `key` in the store's walk (BPF `get_next_key`), in no particular order. The
-   * walk follows the element arena, so resizes never disturb it; an element deleted between
-   * calls moves the last element into its slot, so keys inserted or deleted between calls may
-   * be skipped or repeated.
+   * The key after `key` in the store's walk (BPF `get_next_key`), in no particular order: the
+   * element one slot below `key`'s in the arena. Resizes and updates never disturb the walk.
+   * Between two calls:
+   *
+   * - an insert is appended at the top of the arena: the walk does not return it;
+   * - deleting the key just returned, or one returned earlier, is safe;
+   * - deleting a key not yet returned moves the arena's last element into its slot. If that
+   *   element was already returned, it comes again (a repeat). If it is the key passed next
+   *   (the walk's first key, or when every key returned so far was deleted), the walk jumps to
+   *   its new slot and silently skips every key between - up to all that remain;
+   * - passing a key that is no longer present restarts at the first key (repeats).
+   *
+   * Use {@linkcode RhashStore.entries} or {@linkcode RhashStore.lookupBatch} (which answers
+   * `EAGAIN` instead of skipping) when keys not yet visited may be deleted.
    *
    * @param key `undefined`, or a key returned by a previous call.
    * @returns The first key for `undefined` or a key not present; `undefined` after the last.
@@ -935,17 +967,22 @@ export class RhashStore extends StoreBase implements Store {
 
   /**
    * Native batch lookup (`BPF_MAP_LOOKUP_BATCH`, with `delete`: `LOOKUP_AND_DELETE_BATCH`).
-   * The cursor is the key of the next element not yet returned, as in the kernel; if that
-   * element was deleted in between, the call throws `EAGAIN` and the caller restarts from
-   * `undefined`. With no modification in between, a walk from `undefined` to a `undefined`
-   * cursor returns every entry once (and with `delete` leaves the store empty).
+   * The cursor is the key of the next element not yet returned, as in the kernel, followed by
+   * that element's arena index (4 bytes, little-endian). If the element was deleted in between,
+   * or a delete moved it to another slot (which would skip the keys between), the call throws
+   * `EAGAIN` and the caller restarts from `undefined`. With no modification in between, a walk
+   * from `undefined` to an `undefined` cursor returns every entry once (and with `delete`
+   * leaves the store empty). With writes between batches, a walk that ends without `EAGAIN`
+   * returned every key present throughout at least once - exactly once with `delete` (returned
+   * keys are gone); without `delete`, deleting a key not yet returned moves an already returned
+   * key into its slot, which then comes again. Keys inserted during the walk may be missed.
    *
    * @param cursor `undefined` to start, else the `cursor` of the previous batch.
    * @param count The most entries to return; a positive integer.
    * @param options `delete: true` removes the returned entries.
    * @returns The entries (copies) and the cursor, `undefined` once the walk is complete.
-   * @throws {StoreError} `EINVAL` for a bad count or a cursor of the wrong length, `EAGAIN`
-   * when the cursor's element is gone.
+   * @throws {StoreError} `EINVAL` for a bad count or a cursor that is not `keySize + 4` bytes,
+   * `EAGAIN` when the cursor's element is gone or moved.
    *
    * @example
    * ```ts
@@ -975,9 +1012,23 @@ export class RhashStore extends StoreBase implements Store {
     }
     let e = this.#nelems - 1;
     if (cursor !== undefined) {
-      this.#checkKey(cursor);
-      e = this.#find(cursor);
+      const ks = this.#keySize;
+      if (!(cursor instanceof Uint8Array) || cursor.length !== ks + CURSOR_INDEX_BYTES) {
+        throw new StoreError(
+          "EINVAL",
+          `cursor length ${(cursor as { length?: unknown })?.length} is not keySize + ` +
+            `${CURSOR_INDEX_BYTES} (${ks + CURSOR_INDEX_BYTES})`,
+        );
+      }
+      const at = (cursor[ks]! | cursor[ks + 1]! << 8 | cursor[ks + 2]! << 16 |
+        cursor[ks + 3]! << 24) >>> 0;
+      e = this.#find(cursor.subarray(0, ks));
       if (e === NIL) throw new StoreError("EAGAIN", "the cursor's element was deleted; restart");
+      // A delete moved the cursor's element (the arena's last) into a hole below it: the keys
+      // between its old and new slot would be skipped, so the caller restarts instead.
+      if (e !== at) {
+        throw new StoreError("EAGAIN", `the cursor's element moved from ${at} to ${e}; restart`);
+      }
     }
     const keys: Uint8Array[] = [];
     const values: Uint8Array[] = [];
@@ -987,7 +1038,7 @@ export class RhashStore extends StoreBase implements Store {
       values.push(this.#valueAt(e));
       e--;
     }
-    const next = e >= 0 ? this.#keyAt(e) : undefined;
+    const next = e >= 0 ? this.#cursorAt(e) : undefined;
     if (options?.delete === true) {
       // Highest index first: each removal moves the last element (already returned or above
       // the walk) into the slot, never one still to be returned.
@@ -1065,7 +1116,9 @@ export class RhashStore extends StoreBase implements Store {
       const counts: number[] = [];
       for (let b = 0; b < table.length; b++) {
         let len = 0;
-        for (let e = table[b]!; e !== NIL; e = this.#elems[e * this.#stride + NEXT_WORD]!) len++;
+        for (let l = table[b]!; l !== END; l = this.#elems[(l - 1) * this.#stride + NEXT_WORD]!) {
+          len++;
+        }
         counts[len] = (counts[len] ?? 0) + 1;
       }
       const parts = counts.map((c, len) => c === undefined ? "" : `${len}:${c}`).filter(Boolean);
@@ -1085,10 +1138,10 @@ export class RhashStore extends StoreBase implements Store {
     for (let b = 0; b < show; b++) {
       const chain: number[] = [];
       for (
-        let e = this.#tbl[b]!;
-        e !== NIL && chain.length < 8;
-        e = this.#elems[e * this.#stride + NEXT_WORD]!
-      ) chain.push(e);
+        let l = this.#tbl[b]!;
+        l !== END && chain.length < 8;
+        l = this.#elems[(l - 1) * this.#stride + NEXT_WORD]!
+      ) chain.push(l - 1);
       lines.push(`  bucket ${String(b).padStart(3)} -> ${chain.length ? chain.join(" -> ") : "-"}`);
     }
     if (size > show) lines.push(`  ... ${size - show} more buckets`);
@@ -1129,9 +1182,10 @@ export class RhashStore extends StoreBase implements Store {
         fail(`${name} has ${table.length} buckets, not a power of two ≥ ${HASH_MIN_SIZE}`);
       }
       for (let b = 0; b < table.length; b++) {
-        if (b < from && table[b] !== NIL) fail(`${name} bucket ${b} below progress not empty`);
+        if (b < from && table[b] !== END) fail(`${name} bucket ${b} below progress not empty`);
         let len = 0;
-        for (let e = table[b]!; e !== NIL; e = this.#elems[e * this.#stride + NEXT_WORD]!) {
+        for (let l = table[b]!; l !== END; l = this.#elems[(l - 1) * this.#stride + NEXT_WORD]!) {
+          const e = l - 1; // links are index + 1
           if (e < 0 || e >= n) fail(`${name} bucket ${b} links element ${e} outside 0..${n - 1}`);
           if (seen[e]) fail(`element ${e} is on two chains (or a cycle)`);
           seen[e] = 1;

@@ -157,6 +157,27 @@ describe("rhash resize", () => {
     assert.ok(stats.maxBucketsPerOp <= REHASH_STEP_BUCKETS);
   });
 
+  it("starting a resize does no per-bucket work: the future table needs no fill", () => {
+    const store = new RhashStore({ keySize: 4, valueSize: 1, nelemHint: 65535 }); // 131072 buckets
+    const ownFill = Object.getOwnPropertyDescriptor(Int32Array.prototype, "fill");
+    const fill = Int32Array.prototype.fill;
+    let filled = 0;
+    Int32Array.prototype.fill = function (this: Int32Array, ...args) {
+      filled += this.length;
+      return fill.apply(this, args);
+    };
+    try {
+      let i = 0;
+      while (store.futureBuckets === undefined) store.set(u32(i++), new Uint8Array(1));
+      assert.equal(store.futureBuckets, 262144); // the insert that started the grow
+    } finally {
+      if (ownFill) Object.defineProperty(Int32Array.prototype, "fill", ownFill);
+      else delete (Int32Array.prototype as { fill?: unknown }).fill;
+    }
+    assert.ok(filled <= REHASH_STEP_BUCKETS, `${filled} buckets filled`);
+    store.checkValid();
+  });
+
   it("a resize finishes before the next one is due, so lookups look at ≤ 2 tables", () => {
     const store = new RhashStore({ keySize: 4, valueSize: 1, nelemHint: 1 });
     for (let i = 0; i < 5000; i++) {
@@ -271,7 +292,7 @@ describe("rhash iteration and batches", () => {
     const first = store.lookupBatch(undefined, 10);
     assert.equal(first.keys.length, 10);
     assert.ok(first.cursor !== undefined);
-    store.delete(first.cursor!);
+    store.delete(first.cursor!.subarray(0, 8)); // the cursor is the key + its arena index
     assert.throws(() => store.lookupBatch(first.cursor, 10), { code: "EAGAIN" });
     assert.throws(() => store.lookupBatch(undefined, 0), { code: "EINVAL" });
     const seen = new Set<string>();
@@ -288,6 +309,124 @@ describe("rhash iteration and batches", () => {
     assert.equal(seen.size, 2999);
     assert.equal(store.size, 0);
     store.checkValid();
+  });
+});
+
+// Walks with lookupBatch from `cursor`; "EAGAIN" when the store asks for a restart.
+const walkFrom = (
+  store: RhashStore,
+  cursor: Uint8Array | undefined,
+  count: number,
+  remove: boolean,
+  seen: string[],
+): "done" | "EAGAIN" => {
+  while (true) {
+    let batch;
+    try {
+      batch = store.lookupBatch(cursor, count, { delete: remove });
+    } catch (err) {
+      if ((err as { code?: string }).code === "EAGAIN") return "EAGAIN";
+      throw err;
+    }
+    for (const k of batch.keys) seen.push(hex(k));
+    if (batch.cursor === undefined) return "done";
+    cursor = batch.cursor;
+  }
+};
+
+describe("rhash batch walks while other keys change", () => {
+  it("lookup-and-delete: deleting a key not yet returned is EAGAIN, never a silent skip", () => {
+    const store = new RhashStore({ keySize: 4, valueSize: 4, maxEntries: 10_000, seed: 1 });
+    for (let i = 0; i < 1000; i++) store.set(u32(i), u32(i));
+    const seen: string[] = [];
+    const first = store.lookupBatch(undefined, 10, { delete: true });
+    first.keys.forEach((k) => seen.push(hex(k)));
+    store.delete(u32(5)); // moves the cursor's element (the arena's last) into slot 5
+    const outcome = walkFrom(store, first.cursor, 100, true, seen);
+    if (outcome === "EAGAIN") assert.equal(walkFrom(store, undefined, 100, true, seen), "done");
+    assert.equal(seen.length, 999); // every remaining key exactly once, over both walks
+    assert.equal(new Set(seen).size, 999);
+    assert.ok(!seen.includes(hex(u32(5))));
+    assert.equal(store.size, 0);
+    store.checkValid();
+  });
+
+  it("lookup without delete: deleting returned keys, then one not yet returned, skips nothing", () => {
+    const store = new RhashStore({ keySize: 4, valueSize: 4, seed: 1 });
+    for (let i = 0; i < 1000; i++) store.set(u32(i), u32(i));
+    const first = store.lookupBatch(undefined, 10);
+    for (const k of first.keys) store.delete(k); // the cursor's element is now the last
+    store.delete(u32(5));
+    const seen: string[] = [];
+    const outcome = walkFrom(store, first.cursor, 100, false, seen);
+    if (outcome === "EAGAIN") assert.equal(walkFrom(store, undefined, 100, false, seen), "done");
+    assert.equal(new Set(seen).size, 989);
+  });
+
+  it("a cursor of the wrong length is EINVAL", () => {
+    const store = new RhashStore({ keySize: 4, valueSize: 1 });
+    for (let i = 0; i < 10; i++) store.set(u32(i), new Uint8Array(1));
+    const { cursor } = store.lookupBatch(undefined, 3);
+    assert.equal(cursor?.length, 8);
+    assert.throws(() => store.lookupBatch(cursor!.subarray(0, 4), 3), { code: "EINVAL" });
+    assert.equal(store.size, 10);
+  });
+
+  it("any inserts, updates and deletes between batches: EAGAIN or no key present throughout is skipped", () => {
+    const op = fc.record({ kind: fc.constantFrom("insert", "update", "delete"), key: fc.nat(299) });
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.array(op, { maxLength: 4 }), { maxLength: 40 }),
+        (remove, count, between) => {
+          const store = new RhashStore({ keySize: 4, valueSize: 4, nelemHint: 1, seed: 7 });
+          for (let i = 0; i < 200; i++) store.set(u32(i), u32(i));
+          const deleted = new Set<string>(); // deleted keys are never inserted again
+          let fresh = 1000;
+          const seen: string[] = [];
+          let cursor: Uint8Array | undefined;
+          let outcome: "done" | "EAGAIN" = "done";
+          for (let round = 0;; round++) {
+            let batch;
+            try {
+              batch = store.lookupBatch(cursor, count, { delete: remove });
+            } catch (err) {
+              assert.equal((err as { code?: string }).code, "EAGAIN");
+              outcome = "EAGAIN";
+              break;
+            }
+            for (const k of batch.keys) {
+              seen.push(hex(k));
+              if (remove) deleted.add(hex(k));
+            }
+            if (batch.cursor === undefined) break;
+            cursor = batch.cursor;
+            for (const { kind, key } of between[round] ?? []) {
+              if (kind === "insert") store.set(u32(fresh++), u32(0));
+              else if (kind === "update") {
+                if (store.has(u32(key))) {
+                  store.set(u32(key), u32(9), EXIST);
+                }
+              } else if (store.delete(u32(key))) deleted.add(hex(u32(key)));
+            }
+          }
+          store.checkValid();
+          const counts = new Map<string, number>();
+          for (const k of seen) counts.set(k, (counts.get(k) ?? 0) + 1);
+          if (remove) { for (const n of counts.values()) assert.equal(n, 1); // deleted once, gone
+           }
+          if (outcome === "EAGAIN") return;
+          for (let i = 0; i < 200; i++) {
+            const k = hex(u32(i));
+            if (!deleted.has(k)) {
+              assert.ok(counts.has(k), `key ${i} present throughout was skipped`);
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 
