@@ -63,6 +63,11 @@ export const CTRL_GENERATION = 3;
 export const CTRL_MANIFEST_VERSION = 4;
 /** Control word 5: the most pages the owner may allocate (1..8). */
 export const CTRL_MAX_PAGES = 5;
+/**
+ * Control word 6: deletes made by programs (wraps around). The owner rebuilds its free-space
+ * map from the metadata when it changed, and trusts the map otherwise.
+ */
+export const CTRL_DELETES = 6;
 /** First per-key sequence counter: word `CTRL_SEQ + key`; odd while a writer holds the key. */
 export const CTRL_SEQ = 8;
 /** Words of the control region (i32). */

@@ -40,6 +40,7 @@ import {
   slotOf,
 } from "./_pack.ts";
 import { lockKey, unlockKey } from "./_seqlock.ts";
+import { FreeMap } from "./_free_map.ts";
 
 /** Options of {@linkcode UptrKvOwner}. */
 export interface UptrKvOptions {
@@ -151,7 +152,8 @@ function hex(word: number): string {
  * | operation | cost |
  * | --- | --- |
  * | get / in-place put | O(value size) |
- * | put of a new key or size, delete | O(1024 + pages × 512): space is derived from the metadata |
+ * | put of a new key or size | O(pages + granules scanned from the page's first free one); after a program's delete, O(1024 + pages × 512) once to rebuild the free map |
+ * | delete | O(slot size) |
  * | compact(page), repack, applyManifest | O(1024 + bytes moved) |
  * | size, usage | O(1024) |
  *
@@ -181,6 +183,8 @@ export class UptrKvOwner {
   readonly #buf: RegionBuffer;
   #data: Uint8Array;
   #manifest: Manifest | undefined;
+  // Free space as of the owner's commits; rebuilt from the metadata after a program delete.
+  readonly #free: FreeMap;
 
   /**
    * Creates a store with one data page.
@@ -205,6 +209,7 @@ export class UptrKvOwner {
     this.#ctrl[CTRL_NR_PAGES] = 1;
     this.#ctrl[CTRL_MAX_PAGES] = this.maxPages;
     Atomics.store(this.#ctrl, CTRL_MAGIC, UPTR_KV_MAGIC);
+    this.#free = new FreeMap(this.#meta, this.#ctrl);
     this.regions = { meta, data: this.#buf, control };
     this.program = new UptrKvProgram(this.regions);
   }
@@ -339,9 +344,10 @@ export class UptrKvOwner {
       }
     }
     const bytes = new Uint8Array(value);
-    const used = occupancy(this.#meta);
+    const free = this.#free;
+    free.sync();
     let pages = this.pageCount;
-    let fit = firstFit(used, pages, n);
+    let fit = free.firstFit(pages, n);
     if (fit === undefined && pages < this.maxPages) fit = { page: pages++, offset: 0 };
     if (fit !== undefined) {
       this.#commit([{ key, word: encodeMeta({ ...fit, size: n }), bytes }]);
@@ -357,6 +363,47 @@ export class UptrKvOwner {
       "ENOSPC",
       `no free run of ${slotBytes(n)} bytes for key ${key} in ${this.maxPages} pages`,
     );
+  }
+
+  /**
+   * Whether the present values, with `key`'s length set to `size`, fit the canonical packing:
+   * keys ascending, each value rounded up to 8 bytes and placed in the first of
+   * {@linkcode UptrKvOwner.maxPages} pages with room. This is the Store view's admission rule
+   * for a `set` that allocates. Values taking at most half the pages always fit (first fit
+   * leaves no two pages together a page or less full), so only a fuller store runs the packing.
+   *
+   * @param key An integer key, 0..1023.
+   * @param size The key's new value length, 1..4096.
+   * @returns `true` when the packing fits.
+   * @throws {StoreError} `EINVAL` for a bad key or size.
+   *
+   * @example
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner({ maxPages: 1 });
+   * owner.put(0, new Uint8Array(4000));
+   * assert.equal(owner.canonicalFits(1, 96), true);
+   * assert.equal(owner.canonicalFits(1, 100), false); // 4000 + 104 > 4096
+   * assert.equal(owner.canonicalFits(0, 4096), true); // key 0 resized
+   * ```
+   */
+  canonicalFits(key: number, size: number): boolean {
+    this.#checkKey(key);
+    if (!Number.isInteger(size) || size < 1 || size > VALUE_MAX) {
+      throw new StoreError("EINVAL", `size ${size} not in 1..4096`);
+    }
+    const free = this.#free;
+    free.sync();
+    const present = this.program.sizeOf(key);
+    // The map may still count a slot a program is freeing right now: an upper bound.
+    const total = free.usedBytes - (present === undefined ? 0 : slotBytes(present)) +
+      slotBytes(size);
+    if (total * 2 <= this.maxPages * PAGE_SIZE) return true;
+    const sizes = this.#sizes();
+    sizes[key] = size;
+    return pack(sizes, this.maxPages) !== undefined;
   }
 
   /**
@@ -727,6 +774,10 @@ export class UptrKvOwner {
         }
       });
       let changed = 0;
+      // The slots freed and taken, applied to the free map once all entries are switched
+      // (frees first: a moved value may land where another one left).
+      const freed: number[] = [];
+      const taken: number[] = [];
       for (const { c, from } of todo) {
         // A move only replaces the entry it copied from; new bytes and deletes always land.
         const move = isMove(c);
@@ -734,7 +785,13 @@ export class UptrKvOwner {
           ? Atomics.compareExchange(meta, c.key, from, c.word)
           : Atomics.exchange(meta, c.key, c.word);
         if (was !== c.word && (!move || was === from)) changed++;
+        if (!move || was === from) {
+          freed.push(was);
+          taken.push(c.word);
+        }
       }
+      for (const word of freed) this.#free.unmarkWord(word);
+      for (const word of taken) this.#free.markWord(word);
       if (manifestVersion !== undefined) {
         Atomics.store(ctrl, CTRL_MANIFEST_VERSION, manifestVersion);
         Atomics.add(ctrl, CTRL_GENERATION, 1);

@@ -14,6 +14,11 @@ function checkValid(owner: UptrKvOwner): void {
   assert.equal(u.keys, owner.size);
 }
 
+// A value's slot length: rounded up to 8 bytes.
+function n8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
 function slotOf(owner: UptrKvOwner, key: number) {
   return decodeMeta(new Uint32Array(owner.regions.meta)[key]!);
 }
@@ -152,6 +157,98 @@ describe("owner side", () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("places and admits exactly as the metadata says, also after program deletes", () => {
+    // The reference reads every metadata entry each time: the owner keeps its free space
+    // between calls and must notice a program's delete.
+    const firstFitFromMeta = (owner: UptrKvOwner, n: number) => {
+      const used = new Uint8Array(owner.pageCount * 4096);
+      for (const word of new Uint32Array(owner.regions.meta)) {
+        const e = decodeMeta(word);
+        if (e !== undefined) {
+          used.fill(1, e.page * 4096 + e.offset, e.page * 4096 + e.offset + n8(e.size));
+        }
+      }
+      for (let page = 0; page < owner.pageCount; page++) {
+        for (let off = 0; off + n8(n) <= 4096; off += 8) {
+          const at = page * 4096 + off;
+          if (used.subarray(at, at + n8(n)).every((b) => b === 0)) return { page, offset: off };
+        }
+      }
+      return owner.pageCount < owner.maxPages ? { page: owner.pageCount, offset: 0 } : undefined;
+    };
+    const packs = (sizes: Map<number, number>, maxPages: number): boolean => {
+      const fill = new Array<number>(maxPages).fill(0);
+      for (const k of [...sizes.keys()].sort((a, b) => a - b)) {
+        const p = fill.findIndex((f) => f + n8(sizes.get(k)!) <= 4096);
+        if (p < 0) return false;
+        fill[p] = fill[p]! + n8(sizes.get(k)!);
+      }
+      return true;
+    };
+    const op = fc.oneof(
+      {
+        arbitrary: fc.record({
+          t: fc.constant("put" as const),
+          key: fc.nat(15),
+          n: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 4096 })),
+        }),
+        weight: 4,
+      },
+      fc.record({ t: fc.constant("delete" as const), key: fc.nat(15) }),
+      {
+        arbitrary: fc.record({ t: fc.constant("programDelete" as const), key: fc.nat(15) }),
+        weight: 3,
+      },
+      fc.record({ t: fc.constant("compact" as const), page: fc.nat(2) }),
+      fc.constant({ t: "repack" as const }),
+      fc.constant({ t: "clear" as const }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(op, { minLength: 10, maxLength: 40 }),
+        (max, ops) => {
+          const owner = new UptrKvOwner({ maxPages: max });
+          const program = UptrKvProgram.attach(owner.regions);
+          for (const o of ops) {
+            if (o.t === "put") {
+              const sizes = new Map<number, number>();
+              for (let k = 0; k < 16; k++) {
+                const n = owner.program.sizeOf(k);
+                if (n !== undefined) sizes.set(k, n);
+              }
+              const inPlace = sizes.get(o.key) === o.n;
+              sizes.set(o.key, o.n);
+              assert.equal(owner.canonicalFits(o.key, o.n), packs(sizes, max), "admission");
+              const fit = firstFitFromMeta(owner, o.n);
+              try {
+                owner.put(o.key, new Uint8Array(o.n));
+              } catch (err) {
+                assert.equal((err as { code?: string }).code, "ENOSPC");
+                assert.equal(fit, undefined, "ENOSPC only when no run fits");
+                continue;
+              }
+              if (!inPlace) assert.deepEqual(slotOf(owner, o.key), { ...fit, size: o.n });
+            } else if (o.t === "delete") owner.delete(o.key);
+            else if (o.t === "programDelete") {
+              if (program.has(o.key)) program.delete(o.key);
+            } else if (o.t === "compact") {
+              if (o.page < owner.pageCount) owner.compact(o.page);
+            } else if (o.t === "repack") {
+              try {
+                owner.repack();
+              } catch (err) {
+                assert.equal((err as { code?: string }).code, "ENOSPC");
+              }
+            } else owner.clear();
+            checkValid(owner);
+          }
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 

@@ -19,7 +19,6 @@ import {
 } from "@kvkit/store";
 import { META_ENTRIES, VALUE_MAX, VALUE_MIN } from "./layout.ts";
 import { type UptrKvOptions, UptrKvOwner } from "./uptr_kv_owner.ts";
-import { pack } from "./_pack.ts";
 
 /** Options of the `uptr-kv` backend: those of {@linkcode UptrKvOwner}. */
 export type UptrKvStoreOptions = UptrKvOptions;
@@ -39,7 +38,8 @@ export type UptrKvStoreOptions = UptrKvOptions;
  * | operation | cost |
  * | --- | --- |
  * | get / has / in-place set | O(value size) |
- * | set that allocates, delete | O(1024 + pages × 512) |
+ * | set that allocates | O(pages + granules scanned); O(1024 + pages × 512) when over half full or after a program delete |
+ * | delete | O(value size) |
  * | nextKey, size | O(1024) |
  *
  * @example
@@ -127,10 +127,7 @@ export class UptrKvStore extends StoreBase implements Store {
       throw new StoreError("ENOENT", `key ${k} not found`);
     }
     if (present !== value.length) {
-      const sizes = new Int32Array(META_ENTRIES);
-      for (let i = 0; i < META_ENTRIES; i++) sizes[i] = this.owner.program.sizeOf(i) ?? 0;
-      sizes[k] = value.length;
-      if (pack(sizes, this.owner.maxPages) === undefined) {
+      if (!this.owner.canonicalFits(k, value.length)) {
         throw new StoreError(
           "ENOSPC",
           `key ${k} (${value.length} bytes): the values would not fit in ${this.owner.maxPages} pages`,
