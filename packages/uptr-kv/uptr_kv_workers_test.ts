@@ -44,27 +44,35 @@ describe("uptr-kv with real Workers", { skip }, () => {
     assert.equal(owner.has(3), false);
   });
 
-  it("consistent mode: no torn value under two writers and owner moves", async () => {
+  /**
+   * One Worker writes `key`, another reads it and counts torn values, while the main thread is
+   * a second writer and the owner moves the key back and forth: frees the space before it and
+   * compacts, then repacks.
+   */
+  async function tornRun(
+    key: number,
+    size: number,
+    fills: { worker: number; main: number },
+    ms: number,
+    batch: number,
+  ): Promise<void> {
     const owner = new UptrKvOwner();
     owner.put(0, new Uint8Array(64)); // a neighbour the owner deletes to make room to move into
-    owner.put(1, new Uint8Array(1024).fill(1));
-    owner.put(2, new Uint8Array(8));
+    owner.put(key, new Uint8Array(size).fill(1));
+    if (key !== 2) owner.put(2, new Uint8Array(8));
     await Promise.all(workers.map((w) => w.request({ cmd: "attach", regions: owner.regions })));
-    const ms = 700;
     const results = Promise.all([
-      workers[0]!.request({ cmd: "write", key: 1, fill: 10, ms }),
-      workers[1]!.request({ cmd: "read", key: 1, ms }),
+      workers[0]!.request({ cmd: "write", key, fill: fills.worker, ms }),
+      workers[1]!.request({ cmd: "read", key, ms }),
     ]);
-    // Meanwhile the main thread is the second writer, and the owner moves key 1 back and
-    // forth: free the space before it and compact, then repack.
     const end = Date.now() + ms;
-    const mine = new Uint8Array(1024);
+    const mine = new Uint8Array(size);
     let moves = 0;
     let writes = 0;
     while (Date.now() < end) {
-      for (let i = 0; i < 32; i++) {
-        mine.fill(20 + (writes++ & 1));
-        owner.program.put(1, mine);
+      for (let i = 0; i < batch; i++) {
+        mine.fill(fills.main + (writes++ & 1));
+        owner.program.put(key, mine);
       }
       owner.delete(0);
       owner.compact(0);
@@ -79,47 +87,20 @@ describe("uptr-kv with real Workers", { skip }, () => {
     assert.ok(w.writes > 0 && r.reads > 0 && moves > 0);
     assert.equal(r.torn, 0, `${r.torn} of ${r.reads} reads were torn`);
     assert.ok(r.distinct >= 2, "the reader saw the writers' values");
-    const v = owner.get(1)!;
-    assert.equal(v.length, 1024);
-    assert.ok(v.every((b) => b === v[0]) && [10, 11, 20, 21].includes(v[0]!));
+    const v = owner.get(key)!;
+    assert.equal(v.length, size);
+    const seen = [fills.worker, fills.worker + 1, fills.main, fills.main + 1];
+    assert.ok(v.every((b) => b === v[0]) && seen.includes(v[0]!));
+  }
+
+  it("consistent mode: no torn value under two writers and owner moves", async () => {
+    await tornRun(1, 1024, { worker: 10, main: 20 }, 700, 32);
   });
 
   it("consistent mode: no torn 8-byte value (the copy-loop fast path) under two writers", async () => {
     // The test above covers values copied with TypedArray#set; values up to 16 bytes take the
     // byte-loop fast path of getInto/put instead.
-    const owner = new UptrKvOwner();
-    owner.put(0, new Uint8Array(64));
-    owner.put(2, new Uint8Array(8));
-    await Promise.all(workers.map((w) => w.request({ cmd: "attach", regions: owner.regions })));
-    const ms = 300;
-    const results = Promise.all([
-      workers[0]!.request({ cmd: "write", key: 2, fill: 30, ms }),
-      workers[1]!.request({ cmd: "read", key: 2, ms }),
-    ]);
-    const end = Date.now() + ms;
-    const mine = new Uint8Array(8);
-    let writes = 0;
-    let moves = 0;
-    while (Date.now() < end) {
-      for (let i = 0; i < 256; i++) {
-        mine.fill(40 + (writes++ & 1));
-        owner.program.put(2, mine);
-      }
-      owner.delete(0);
-      owner.compact(0);
-      owner.put(0, new Uint8Array(64));
-      owner.repack();
-      moves++;
-    }
-    const [w, r] = (await results) as [
-      { writes: number },
-      { reads: number; torn: number; distinct: number },
-    ];
-    assert.ok(w.writes > 0 && r.reads > 0 && moves > 0);
-    assert.equal(r.torn, 0, `${r.torn} of ${r.reads} reads were torn`);
-    assert.ok(r.distinct >= 2, "the reader saw the writers' values");
-    const v = owner.get(2)!;
-    assert.ok(v.every((b) => b === v[0]) && [30, 31, 40, 41].includes(v[0]!));
+    await tornRun(2, 8, { worker: 30, main: 40 }, 300, 256);
   });
 
   it("a migration is seen whole per key, and a failed one not at all", async () => {
