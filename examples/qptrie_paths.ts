@@ -43,7 +43,8 @@ let total = 0;
 const listed: string[] = [];
 for (const [key, value] of files.entriesWithPrefix(te.encode(dir))) {
   listed.push(td.decode(key));
-  total += new DataView(value.buffer).getUint32(0, true);
+  // A returned copy may be a region of a shared slab: read it at its own byteOffset.
+  total += new DataView(value.buffer, value.byteOffset, value.length).getUint32(0, true);
 }
 console.log(
   `${dir}: ${listed.length} files, ${total} bytes; first: ${listed.slice(0, 3).join(", ")}`,

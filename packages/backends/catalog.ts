@@ -4,18 +4,15 @@
  * @module
  */
 
-import { type Backend, type Store, StoreError } from "@kvkit/store";
+import { type AnyBackend, type Store, StoreError } from "@kvkit/store";
+import { bpfBackend } from "@kvkit/bpf";
 import { htabBackend } from "@kvkit/htab";
 import { qptrieBackend } from "@kvkit/qptrie";
 import { rhashBackend } from "@kvkit/rhash";
 import { skStorageBackend } from "@kvkit/sk-storage";
 import { traitsBackend } from "@kvkit/traits";
 import { uptrKvBackend } from "@kvkit/uptr-kv";
-import { mapBackend } from "./map_store.ts";
-
-/** A backend of any options type, as the catalog holds them. */
-// deno-lint-ignore no-explicit-any
-export type AnyBackend = Backend<any>;
+import { mapBackend } from "./map_store_backend.ts";
 
 // Every built-in backend, by catalog name. Each store package registers itself here.
 const BUILTINS: ReadonlyMap<string, AnyBackend> = new Map<string, AnyBackend>(
@@ -27,6 +24,7 @@ const BUILTINS: ReadonlyMap<string, AnyBackend> = new Map<string, AnyBackend>(
     traitsBackend,
     uptrKvBackend,
     skStorageBackend,
+    bpfBackend,
   ].map((b) => [b.name, b]),
 );
 
@@ -43,7 +41,7 @@ export interface BackendInfo {
  *
  * @returns Each backend's name and summary, sorted by name.
  *
- * @example
+ * @example Listing the built-in backends
  * ```ts
  * import { listBackends } from "@kvkit/backends";
  * import assert from "node:assert/strict";
@@ -72,7 +70,7 @@ function unknown(name: string): StoreError {
  * @returns The backend.
  * @throws {StoreError} `EINVAL` naming the known backends when `name` is not one.
  *
- * @example
+ * @example Finding a backend by name
  * ```ts
  * import { getBackend } from "@kvkit/backends";
  * import assert from "node:assert/strict";
@@ -95,7 +93,7 @@ export function getBackend(name: string): AnyBackend {
  * @returns A new, empty store.
  * @throws {StoreError} `EINVAL` for an unknown name or bad options.
  *
- * @example
+ * @example Opening a store by name
  * ```ts
  * import { openStore } from "@kvkit/backends";
  * import { u32Key } from "@kvkit/store";
@@ -167,7 +165,7 @@ function pluginUrl(spec: string, base: URL | string | undefined): string | undef
  * @throws {StoreError} `EINVAL` when the name is unknown, the module cannot be loaded or does
  * not export a `backend` with a `name` and a `create` function.
  *
- * @example
+ * @example Loading a built-in, and a missing plugin
  * ```ts
  * import { loadBackend } from "@kvkit/backends";
  * import assert from "node:assert/strict";

@@ -46,6 +46,12 @@ describe("catalog", () => {
     assert.equal(byUrl, byBase);
   });
 
+  it("loads every store package by its name as a plugin: its `backend` is the catalog's", async () => {
+    for (const name of ["htab", "rhash", "qptrie", "traits", "uptr-kv", "sk-storage"]) {
+      assert.equal(await loadBackend(`@kvkit/${name}`), getBackend(name), name);
+    }
+  });
+
   it("rejects unknown names, missing modules and modules without a backend", async () => {
     await assert.rejects(loadBackend("no-such-backend"), /known backends/);
     await assert.rejects(loadBackend("./no/such/file.ts"), { code: "EINVAL" });

@@ -1,12 +1,22 @@
-// Keys, values and operations generated from a store's capabilities.
+/**
+ * Keys, values and operations generated from a store's capabilities.
+ *
+ * @module
+ */
 
-import type { Capabilities } from "@kvkit/store";
+import { type Capabilities, F_LOCK, NOEXIST } from "@kvkit/store";
 import fc from "fast-check";
 
 const le32 = (n: number): Uint8Array =>
   new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24]);
 
-/** The `i`-th of many distinct valid keys, for filling a store. */
+/**
+ * The `i`-th of many distinct valid keys, for filling a store.
+ *
+ * @param caps The store's capabilities.
+ * @param i The index, from 0.
+ * @returns The key, or `undefined` when the store has fewer valid keys.
+ */
 export function distinctKey(caps: Capabilities, i: number): Uint8Array | undefined {
   const { keyRange, keySize } = caps;
   if (keyRange !== undefined) {
@@ -24,7 +34,14 @@ export function distinctKey(caps: Capabilities, i: number): Uint8Array | undefin
   return key;
 }
 
-/** A deterministic pool of valid keys, small enough that operations collide. */
+/**
+ * A deterministic pool of valid keys, small enough that operations collide: integer keys
+ * across byte boundaries, variable-length keys that extend each other.
+ *
+ * @param caps The store's capabilities.
+ * @param size How many keys, at most (integer stores may add a few boundary keys).
+ * @returns The keys.
+ */
 export function keyPool(caps: Capabilities, size: number): Uint8Array[] {
   const { keySize, keyRange } = caps;
   if (keyRange !== undefined && keyRange.max - keyRange.min >= 256) {
@@ -67,7 +84,12 @@ export function keyPool(caps: Capabilities, size: number): Uint8Array[] {
   return pool;
 }
 
-/** Keys every store must reject with EINVAL: wrong lengths and out-of-range integers. */
+/**
+ * Keys every store must reject with EINVAL: wrong lengths and out-of-range integers.
+ *
+ * @param caps The store's capabilities.
+ * @returns The keys.
+ */
 export function invalidKeys(caps: Capabilities): Uint8Array[] {
   const { keySize, keyRange } = caps;
   const keys: Uint8Array[] = [];
@@ -80,12 +102,19 @@ export function invalidKeys(caps: Capabilities): Uint8Array[] {
   return keys;
 }
 
-/** Value lengths the store accepts, a few of them. */
+/**
+ * Value lengths the store accepts, a few of them.
+ *
+ * @param caps The store's capabilities.
+ * @returns The lengths.
+ */
 export function validValueLengths(caps: Capabilities): number[] {
   const { valueSize, valueSizes } = caps;
   if (valueSizes !== undefined) return [...valueSizes];
   const max = Math.min(valueSize.max, Math.max(valueSize.min, 4096));
-  return [...new Set([valueSize.min, max, Math.floor((valueSize.min + max) / 2)])];
+  // Odd lengths too, where a store rounds lengths (slots, size classes, words) they differ.
+  const odd = [9, 129, 1025, 2049].filter((n) => n > valueSize.min && n < max);
+  return [...new Set([valueSize.min, max, Math.floor((valueSize.min + max) / 2), ...odd])];
 }
 
 /** Value lengths the store rejects, with the error each gets. */
@@ -114,11 +143,20 @@ export type Op =
     readonly flags: number;
   }
   | { readonly op: "get" | "has" | "delete"; readonly key: Uint8Array }
+  | {
+    readonly op: "getInto";
+    readonly key: Uint8Array;
+    /** Room in `out` after `offset`, relative to the value's length (or the largest). */
+    readonly room: "exact" | "short" | "long";
+    readonly offset: number;
+    readonly flags: number;
+  }
   | { readonly op: "nextKey"; readonly key: Uint8Array | undefined }
   | { readonly op: "clear" }
   | {
     readonly op: "iterate";
-    readonly how: "entries" | "keys" | "iterator";
+    readonly how: "entries" | "keys" | "values" | "iterator";
+    readonly reuse: boolean;
     readonly remove: boolean[];
   }
   | { readonly op: "batch"; readonly count: number; readonly delete: boolean };
@@ -150,6 +188,22 @@ export function opsArbitrary(caps: Capabilities, maxOps: number): fc.Arbitrary<O
       weight: 3,
       arbitrary: fc.record({ op: fc.constantFrom("get" as const, "has" as const), key }),
     },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant("getInto" as const),
+        key,
+        room: fc.oneof(
+          { weight: 6, arbitrary: fc.constantFrom("exact" as const, "long" as const) },
+          { weight: 1, arbitrary: fc.constant("short" as const) },
+        ),
+        offset: fc.constantFrom(0, 0, 3),
+        flags: fc.oneof(
+          { weight: 12, arbitrary: fc.constant(0) },
+          { weight: 1, arbitrary: fc.constantFrom(F_LOCK, NOEXIST, 8, -1) },
+        ),
+      }),
+    },
     { weight: 3, arbitrary: fc.record({ op: fc.constant("delete" as const), key }) },
     {
       weight: 2,
@@ -171,7 +225,13 @@ export function opsArbitrary(caps: Capabilities, maxOps: number): fc.Arbitrary<O
       weight: 1,
       arbitrary: fc.record({
         op: fc.constant("iterate" as const),
-        how: fc.constantFrom("entries" as const, "keys" as const, "iterator" as const),
+        how: fc.constantFrom(
+          "entries" as const,
+          "keys" as const,
+          "values" as const,
+          "iterator" as const,
+        ),
+        reuse: fc.boolean(),
         remove: fc.array(fc.boolean(), { maxLength: 30 }),
       }),
     },

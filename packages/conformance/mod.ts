@@ -18,5 +18,6 @@
  * @module
  */
 
+export * from "./config.ts";
 export * from "./checks.ts";
 export * from "./run_conformance.ts";

@@ -5,8 +5,9 @@
  */
 
 import { describe, it } from "node:test";
-import type { Backend } from "@kvkit/store";
-import { conformanceChecks, type ConformanceConfig } from "./checks.ts";
+import type { AnyBackend } from "@kvkit/store";
+import { conformanceChecks } from "./checks.ts";
+import type { ConformanceConfig } from "./config.ts";
 
 /**
  * Registers the conformance suite for a backend as a `node:test` `describe` block, so the same
@@ -25,8 +26,7 @@ import { conformanceChecks, type ConformanceConfig } from "./checks.ts";
  * ```
  */
 export function runConformance(
-  // deno-lint-ignore no-explicit-any
-  backend: Backend<any>,
+  backend: AnyBackend,
   config: ConformanceConfig = {},
 ): void {
   const label = config.name ?? `${backend.name} ${JSON.stringify(config.options ?? {})}`;

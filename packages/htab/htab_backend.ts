@@ -11,7 +11,7 @@ import { Htab, type HtabOptions } from "./htab.ts";
  * The `htab` backend: opens an {@linkcode Htab}, the fixed-bucket preallocated hash map of
  * `BPF_MAP_TYPE_HASH`.
  *
- * @example
+ * @example Opening a table through the backend
  * ```ts
  * import { htabBackend } from "@kvkit/htab";
  * import { u32Key } from "@kvkit/store";

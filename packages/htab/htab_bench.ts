@@ -1,9 +1,13 @@
 /**
  * htab lookups and updates vs the everyday peer (`Map` keyed by the latin1 string of the key
- * bytes), side by side per group. Run: `deno bench packages/htab/htab_bench.ts`.
+ * bytes), side by side per group, the default hash (MurmurHash3) vs the kernel's jhash
+ * (`hash: "jhash"`) on the same keys, and the contract's read paths (getInto, get, iteration)
+ * per entry. Run: `deno bench packages/htab/htab_bench.ts`.
  * Each iteration does OPS operations over a shuffled key list, so ratios compare per-op costs.
  */
-import { Htab } from "./mod.ts";
+// Not part of @kvkit/internal's API: a bench helper, excluded from publishing with the benches.
+import { benchContract } from "../internal/contract_bench.ts";
+import { Htab, htabBackend } from "./mod.ts";
 
 const OPS = 1024;
 const latin1 = (b: Uint8Array): string => String.fromCharCode.apply(null, b as unknown as number[]);
@@ -29,10 +33,13 @@ for (const keySize of [8, 32, 256]) {
       (_, i) => keys[(Math.imul(i, 2654435761) >>> 0) % n]!,
     );
     const htab = new Htab({ keySize, valueSize: 8, maxEntries });
+    // The kernel's hash, same keys and layout size (its own seed: the cost does not depend on it).
+    const jhtab = new Htab({ keySize, valueSize: 8, maxEntries, hash: "jhash" });
     const map = new Map<string, Uint8Array>();
     const value = new Uint8Array(8);
     for (const k of keys) {
       htab.set(k, value);
+      jhtab.set(k, value);
       map.set(latin1(k), value.slice());
     }
     const out = new Uint8Array(8);
@@ -40,6 +47,9 @@ for (const keySize of [8, 32, 256]) {
     let sink = 0;
     Deno.bench({ group, name: "htab.getInto", baseline: true }, () => {
       for (const k of probe) if (htab.getInto(k, out)) sink = (sink + out[0]!) | 0;
+    });
+    Deno.bench({ group, name: "htab.getInto, jhash" }, () => {
+      for (const k of probe) if (jhtab.getInto(k, out)) sink = (sink + out[0]!) | 0;
     });
     Deno.bench({ group, name: "htab.lookup" }, () => {
       for (const k of probe) sink = (sink + htab.lookup(k)) | 0;
@@ -62,3 +72,7 @@ for (const keySize of [8, 32, 256]) {
     globalThis.addEventListener?.("unload", () => sink);
   }
 }
+
+// Through the contract, as `openStore("htab", ...)` opens it (the package's backend; htab cannot
+// import @kvkit/backends): getInto vs the copying get vs iteration, per entry.
+benchContract(htabBackend.create({ keySize: 8, valueSize: 8, maxEntries: 10_000 }));

@@ -4,7 +4,7 @@
  * spare) are preallocated in typed arrays; buckets are fixed for life; updates swap in a fresh
  * element so a reader never sees a key missing.
  *
- * @example
+ * @example A table of 1000 entries
  * ```ts
  * import { Htab } from "@kvkit/htab";
  * import { u32Key } from "@kvkit/store";
@@ -21,8 +21,34 @@
  * @module
  */
 
+import type { Backend } from "@kvkit/store";
+import type { HtabOptions } from "./htab.ts";
+import { htabBackend } from "./htab_backend.ts";
+
 export * from "./htab.ts";
 export * from "./htab_backend.ts";
-export { htabBackend as backend } from "./htab_backend.ts";
+
+/**
+ * The backend under the name plugin loaders look for: {@linkcode htabBackend}.
+ *
+ * @example Opening a store through the alias
+ * ```ts
+ * import { backend } from "@kvkit/htab";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(backend.create({ keySize: 4, valueSize: 4, maxEntries: 8 }).backend, "htab");
+ * ```
+ */
+export const backend: Backend<HtabOptions> = htabBackend;
+
 // The contract types this package's signatures use, so its documentation is complete.
-export type { Backend, Batch, BatchOptions, Capabilities, SizeRange, Store } from "@kvkit/store";
+export type {
+  Backend,
+  Batch,
+  BatchOptions,
+  Capabilities,
+  IterateOptions,
+  SizeRange,
+  Store,
+  StoreBase,
+} from "@kvkit/store";

@@ -114,14 +114,14 @@ export function parseCidr(text: string): ParsedPrefix {
 }
 
 /**
- * Checks a prefix in byte form: 4 or 16 address bytes, an integer length that fits, no bits
- * set past the length.
+ * Checks a prefix in byte form: 4 or 16 address bytes, an integer length that fits. Bits past
+ * the length may be set (the kernel's `bpf_lpm_trie_key` allows them).
  *
  * @param prefix The prefix.
- * @param text How to name it in the error (default: its formatted form).
+ * @returns Whether any bit past the length is set.
  * @throws {StoreError} `EINVAL` naming what is wrong.
  */
-export function checkPrefix(prefix: ParsedPrefix, text?: string): void {
+export function checkPrefixShape(prefix: ParsedPrefix): boolean {
   const { address, length } = prefix ?? {};
   if (!(address instanceof Uint8Array) || (address.length !== 4 && address.length !== 16)) {
     throw new StoreError(
@@ -134,16 +134,41 @@ export function checkPrefix(prefix: ParsedPrefix, text?: string): void {
     throw new StoreError("EINVAL", `prefix length ${String(length)} not in 0..${bits}`);
   }
   for (let i = length; i < bits; i++) {
-    if ((address[i >>> 3]! >>> (7 - (i & 7)) & 1) !== 0) {
-      const masked = new Uint8Array(address);
-      for (let j = length; j < bits; j++) masked[j >>> 3]! &= ~(0x80 >>> (j & 7));
-      throw new StoreError(
-        "EINVAL",
-        `host bits set in ${text ?? `${formatAddress(address)}/${length}`}` +
-          ` (the network is ${formatAddress(masked)}/${length})`,
-      );
-    }
+    if ((address[i >>> 3]! >>> (7 - (i & 7)) & 1) !== 0) return true;
   }
+  return false;
+}
+
+/**
+ * Checks a prefix in byte form strictly: {@linkcode checkPrefixShape}, and no bits set past
+ * the length.
+ *
+ * @param prefix The prefix.
+ * @param text How to name it in the error (default: its formatted form).
+ * @throws {StoreError} `EINVAL` naming what is wrong.
+ */
+export function checkPrefix(prefix: ParsedPrefix, text?: string): void {
+  if (!checkPrefixShape(prefix)) return;
+  const { address, length } = prefix;
+  const masked = maskAddress(address, length);
+  throw new StoreError(
+    "EINVAL",
+    `host bits set in ${text ?? `${formatAddress(address)}/${length}`}` +
+      ` (the network is ${formatAddress(masked)}/${length})`,
+  );
+}
+
+/**
+ * A copy of `address` with the bits past `length` cleared.
+ *
+ * @param address 4 or 16 bytes.
+ * @param length The prefix length.
+ * @returns The network address.
+ */
+export function maskAddress(address: Uint8Array, length: number): Uint8Array {
+  const masked = new Uint8Array(address);
+  for (let j = length; j < masked.length * 8; j++) masked[j >>> 3]! &= ~(0x80 >>> (j & 7));
+  return masked;
 }
 
 /**

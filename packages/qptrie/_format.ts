@@ -4,6 +4,8 @@
  * @module
  */
 
+import { hexSpaced } from "@kvkit/internal";
+
 /**
  * Formats bytes for a human: quoted text when every byte is printable ASCII, else hex.
  *
@@ -25,9 +27,7 @@ export function showBytes(bytes: Uint8Array, offset: number, length: number, max
     for (let i = 0; i < n; i++) out += String.fromCharCode(bytes[offset + i]!);
     out = `"${out}"`;
   } else {
-    const parts: string[] = [];
-    for (let i = 0; i < n; i++) parts.push(bytes[offset + i]!.toString(16).padStart(2, "0"));
-    out = parts.join(" ");
+    out = hexSpaced(bytes.subarray(offset, offset + n));
   }
   return length > max ? `${out}...` : out;
 }

@@ -3,7 +3,7 @@
  * arrays, with successor, prefix, lower-bound and longest-prefix queries - and
  * {@linkcode LpmTable}, a CIDR longest-prefix-match routing table (IPv4 and IPv6) built on it.
  *
- * @example
+ * @example Paths by longest prefix, and a routing table
  * ```ts
  * import { LpmTable, QpTrie } from "@kvkit/qptrie";
  * import assert from "node:assert/strict";
@@ -26,9 +26,38 @@
  * @module
  */
 
-export * from "./qp_trie.ts";
+import type { Backend } from "@kvkit/store";
+import type { QpTrieOptions } from "./qptrie.ts";
+import { qptrieBackend } from "./qptrie_backend.ts";
+
+export * from "./qptrie.ts";
 export * from "./qptrie_backend.ts";
 export * from "./lpm_table.ts";
-export { qptrieBackend as backend } from "./qptrie_backend.ts";
+
+/**
+ * The package as a plugin: `loadBackend("@kvkit/qptrie")` finds this (it is
+ * {@linkcode qptrieBackend}).
+ *
+ * @example Opening a trie through the plugin entry
+ * ```ts
+ * import { backend } from "@kvkit/qptrie";
+ * import assert from "node:assert/strict";
+ *
+ * const store = backend.create({ maxKeyLength: 8, valueSize: 1 });
+ * store.set(new Uint8Array([1, 2]), new Uint8Array([3]));
+ * assert.equal(backend.name, "qptrie");
+ * assert.deepEqual(store.get(new Uint8Array([1, 2])), new Uint8Array([3]));
+ * ```
+ */
+export const backend: Backend<QpTrieOptions> = qptrieBackend;
 // The contract types this package's signatures use, so its documentation is complete.
-export type { Backend, Batch, BatchOptions, Capabilities, SizeRange, Store } from "@kvkit/store";
+export type {
+  Backend,
+  Batch,
+  BatchOptions,
+  Capabilities,
+  IterateOptions,
+  SizeRange,
+  Store,
+  StoreBase,
+} from "@kvkit/store";

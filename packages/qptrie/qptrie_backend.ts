@@ -5,12 +5,12 @@
  */
 
 import type { Backend, Store } from "@kvkit/store";
-import { QpTrie, type QpTrieOptions } from "./qp_trie.ts";
+import { QpTrie, type QpTrieOptions } from "./qptrie.ts";
 
 /**
  * The `qptrie` backend of the catalog: `create(options)` opens a {@linkcode QpTrie}.
  *
- * @example
+ * @example Creating a trie through the catalog's backend
  * ```ts
  * import { qptrieBackend } from "@kvkit/qptrie";
  * import assert from "node:assert/strict";

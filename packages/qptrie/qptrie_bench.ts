@@ -1,5 +1,7 @@
 /**
  * qp-trie vs its peers, side by side per group (ratios are what count; see BENCHMARKS.md):
+ * the contract's read paths through `qptrieBackend.create` (10K entries, 8-byte keys and
+ * values: `getInto` vs the copying `get`, `entries()`, `entries({ reuse: true })`, `keys()`),
  * the seed's row (16K random keys of 1..255 B: lookups vs htab with keys padded to 255 B, a
  * `Map` keyed by latin1 strings, sorted-btree with a byte comparator, @js-sdsl/ordered-map),
  * the same on a realistic set of paths with shared prefixes, ordered iteration, memory per key
@@ -14,8 +16,8 @@ import { OrderedMap } from "@js-sdsl/ordered-map";
 import CidrMatcher from "cidr-matcher";
 import LongestPrefixMatch from "longest-prefix-match";
 import { Htab } from "@kvkit/htab";
-import { compareBytes } from "@kvkit/store";
-import { LpmTable, QpTrie } from "./mod.ts";
+import { compareBytes, type Store } from "@kvkit/store";
+import { LpmTable, QpTrie, qptrieBackend } from "./mod.ts";
 
 // The package is CommonJS with `exports.default`; runtimes differ on which one they hand us.
 type BTreeClass = typeof btree.default;
@@ -208,9 +210,19 @@ function lookupGroup(label: string, keys: Uint8Array[], htabKeySize: number): Qp
     for (const k of trie.keys()) acc += k.length;
     sink ^= acc;
   });
+  Deno.bench({ group: igroup, name: "qptrie.keys({ reuse: true })" }, () => {
+    let acc = 0;
+    for (const k of trie.keys({ reuse: true })) acc += k.length;
+    sink ^= acc;
+  });
   Deno.bench({ group: igroup, name: "qptrie.entries() (copies)" }, () => {
     let acc = 0;
-    for (const [k] of trie.entries()) acc += k.length;
+    for (const [k, v] of trie.entries()) acc += k.length + k[0]! + v[0]!;
+    sink ^= acc;
+  });
+  Deno.bench({ group: igroup, name: "qptrie.entries({ reuse: true })" }, () => {
+    let acc = 0;
+    for (const [k, v] of trie.entries({ reuse: true })) acc += k.length + k[0]! + v[0]!;
     sink ^= acc;
   });
   Deno.bench({ group: igroup, name: "sorted-btree entries()" }, () => {
@@ -239,6 +251,68 @@ function lookupGroup(label: string, keys: Uint8Array[], htabKeySize: number): Qp
     );
   }
   return trie;
+}
+
+// The contract through the catalog's backend (issue #11's done-when table): 10K entries,
+// 8-byte keys and values, one reused key buffer. Every row touches all 10K entries once per
+// iteration, so the ratios are per entry.
+{
+  const N = 10_000;
+  const store: Store = qptrieBackend.create({ maxKeyLength: 8, valueSize: 8, maxEntries: N });
+  const r = rng(7);
+  const flat = new Uint8Array(N * 8);
+  for (let i = 0; i < flat.length; i++) flat[i] = Math.floor(r() * 256);
+  for (let i = 0; i < N; i++) {
+    store.set(flat.subarray(i * 8, i * 8 + 8), flat.subarray(i * 8, i * 8 + 8));
+  }
+  if (store.size !== N) throw new Error(`expected ${N} distinct keys, got ${store.size}`);
+  // A random probe order, each key once.
+  const order = Int32Array.from({ length: N }, (_, i) => i);
+  for (let i = N - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const key = new Uint8Array(8);
+  const out = new Uint8Array(8);
+  const group = "contract: qptrieBackend.create, 10K entries, 8 B keys and values (per entry)";
+  Deno.bench({ group, name: "getInto (one reused key buffer)", baseline: true }, () => {
+    let acc = 0;
+    for (let i = 0; i < N; i++) {
+      const o = order[i]! * 8;
+      for (let j = 0; j < 8; j++) key[j] = flat[o + j]!;
+      if (store.getInto(key, out)) acc += out[0]!;
+    }
+    sink ^= acc;
+  });
+  Deno.bench({ group, name: "get (copy)" }, () => {
+    let acc = 0;
+    for (let i = 0; i < N; i++) {
+      const o = order[i]! * 8;
+      for (let j = 0; j < 8; j++) key[j] = flat[o + j]!;
+      acc += store.get(key)![0]!;
+    }
+    sink ^= acc;
+  });
+  Deno.bench({ group, name: "entries() (copies)" }, () => {
+    let acc = 0;
+    for (const [k, v] of store.entries()) acc += k[0]! + v[0]!;
+    sink ^= acc;
+  });
+  Deno.bench({ group, name: "entries({ reuse: true })" }, () => {
+    let acc = 0;
+    for (const [k, v] of store.entries({ reuse: true })) acc += k[0]! + v[0]!;
+    sink ^= acc;
+  });
+  Deno.bench({ group, name: "keys() (copies)" }, () => {
+    let acc = 0;
+    for (const k of store.keys()) acc += k[0]!;
+    sink ^= acc;
+  });
+  Deno.bench({ group, name: "keys({ reuse: true })" }, () => {
+    let acc = 0;
+    for (const k of store.keys({ reuse: true })) acc += k[0]!;
+    sink ^= acc;
+  });
 }
 
 // The seed's row.

@@ -1,7 +1,7 @@
 /**
  * The rhashtable rules `@kvkit/rhash` follows, as named constants.
  *
- * @example
+ * @example The rules' values
  * ```ts
  * import { ELASTICITY, HASH_MIN_SIZE, REHASH_STEP_ELEMS } from "@kvkit/rhash";
  * import assert from "node:assert/strict";

@@ -7,10 +7,10 @@
  *
  * @example Growing and shrinking back
  * ```ts
- * import { RhashStore } from "@kvkit/rhash";
+ * import { Rhash } from "@kvkit/rhash";
  * import assert from "node:assert/strict";
  *
- * const store = new RhashStore({ keySize: 4, valueSize: 8, maxEntries: 100_000 });
+ * const store = new Rhash({ keySize: 4, valueSize: 8, maxEntries: 100_000 });
  * const key = new Uint8Array(4);
  * const view = new DataView(key.buffer);
  * for (let i = 0; i < 50_000; i++) {
@@ -18,7 +18,7 @@
  *   store.set(key, new Uint8Array(8));
  * }
  * const big = store.memoryUsage();
- * assert.ok(store.buckets >= 65_536);
+ * assert.ok(store.bucketCount >= 65_536);
  * for (let i = 0; i < 50_000; i++) {
  *   view.setUint32(0, i, true);
  *   store.delete(key);
@@ -31,8 +31,35 @@
  * @module
  */
 
+import type { Backend } from "@kvkit/store";
+import type { RhashOptions } from "./rhash.ts";
+import { rhashBackend } from "./rhash_backend.ts";
+
 export * from "./constants.ts";
-export * from "./rhash_store.ts";
+export * from "./rhash.ts";
 export * from "./rhash_backend.ts";
+
+/**
+ * The backend under the name plugin loaders look for: {@linkcode rhashBackend}.
+ *
+ * @example Opening a store through the alias
+ * ```ts
+ * import { backend } from "@kvkit/rhash";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(backend.create({ keySize: 4, valueSize: 4, maxEntries: 8 }).backend, "rhash");
+ * ```
+ */
+export const backend: Backend<RhashOptions> = rhashBackend;
+
 // The contract types this package's API mentions, so its documentation is complete.
-export type { Backend, Batch, BatchOptions, Capabilities, SizeRange, Store } from "@kvkit/store";
+export type {
+  Backend,
+  Batch,
+  BatchOptions,
+  Capabilities,
+  IterateOptions,
+  SizeRange,
+  Store,
+  StoreBase,
+} from "@kvkit/store";

@@ -5,12 +5,12 @@
  */
 
 import type { Backend, Store } from "@kvkit/store";
-import { type RhashOptions, RhashStore } from "./rhash_store.ts";
+import { Rhash, type RhashOptions } from "./rhash.ts";
 
 /**
- * The `rhash` backend: opens {@linkcode RhashStore}s by name from the catalog or as a plugin.
+ * The `rhash` backend: opens {@linkcode Rhash}s by name from the catalog or as a plugin.
  *
- * @example
+ * @example Opening a store through the backend
  * ```ts
  * import { rhashBackend } from "@kvkit/rhash";
  * import assert from "node:assert/strict";
@@ -25,8 +25,5 @@ export const rhashBackend: Backend<RhashOptions> = {
   name: "rhash",
   summary: "resizable hash map (BPF_MAP_TYPE_RHASH): grows and shrinks with load, " +
     "maxEntries is a hard limit",
-  create: (options?: Partial<RhashOptions>): Store => new RhashStore(options),
+  create: (options?: Partial<RhashOptions>): Store => new Rhash(options),
 };
-
-/** The backend under the name plugin loaders look for. */
-export const backend: Backend<RhashOptions> = rhashBackend;

@@ -4,7 +4,16 @@
  * 1. lookups, key 8/32/256 B × max_entries 1K/1M × fill 75%/100%: htab (baseline), rhash, a
  *    `Map` keyed by the latin1 string of the key bytes, and @thi.ng/associative `HashMap`;
  * 2. full update (every key present, overwritten): htab (baseline) vs rhash, `Map` for context;
- * 3. memory: bytes per entry of each structure, and heap growth over a million updates.
+ * 3. memory: bytes per entry of each structure, and heap growth over a million updates;
+ * 4. the contract's read paths per entry, through the backend as `openStore("rhash")` opens it
+ *    (10K entries, 8 B keys and values, one reused key buffer): `getInto` (baseline), the
+ *    copying `get`, `entries()` and `entries({ reuse: true })`;
+ * 5. hash flooding: 16,384 keys of 112 B that share one MurmurHash3 whatever the seed
+ *    (`murmurCollisions` of @kvkit/internal) vs 16,384 random ones, inserted then looked up, into
+ *    htab and rhash with default options (and with `hash: "murmur3"`, the old hash, at 1,024 keys
+ *    so the run stays short);
+ * 6. what the hash costs: lookups on 8/32/256 B keys (1K entries) with `hash: "murmur3"` (the
+ *    hash before the flood defence, the baseline), the default `"auto"` and `"halfsiphash"`.
  *
  * Quick mode (the default) uses 1K rows and a 100K variant of the 1M rows:
  *
@@ -20,8 +29,12 @@
  */
 
 import { Htab } from "@kvkit/htab";
+import { murmurCollisions } from "@kvkit/internal";
+// Not part of @kvkit/internal's API: a bench helper, excluded from publishing with the benches.
+import { benchContract } from "../internal/contract_bench.ts";
 import { HashMap } from "@thi.ng/associative";
-import { RhashStore } from "./mod.ts";
+import type { Store } from "@kvkit/store";
+import { Rhash, rhashBackend } from "./mod.ts";
 
 function envFull(): boolean {
   try {
@@ -88,7 +101,7 @@ function lookupStream(keys: Uint8Array[], keySize: number): Uint8Array[] {
 interface Fixture {
   order: Uint8Array[]; // the present keys in random lookup order (see lookupStream)
   htab: Htab;
-  rhash: RhashStore;
+  rhash: Rhash;
   map: Map<string, Uint8Array>;
   thing: HashMap<Uint8Array, Uint8Array>;
 }
@@ -103,9 +116,9 @@ function build(keySize: number, maxEntries: number, fill: number, label: string)
   const value = new Uint8Array(VALUE_SIZE).fill(7);
   const htab = new Htab({ keySize, valueSize: VALUE_SIZE, maxEntries });
   for (const k of keys) htab.set(k, value);
-  const rhash = new RhashStore({ keySize, valueSize: VALUE_SIZE, maxEntries });
+  const rhash = new Rhash({ keySize, valueSize: VALUE_SIZE, maxEntries });
   for (const k of keys) rhash.set(k, value);
-  for (let i = 0; rhash.futureBuckets !== undefined; i++) rhash.has(keys[i % n]!); // settle
+  for (let i = 0; rhash.futureBucketCount !== undefined; i++) rhash.has(keys[i % n]!); // settle
   let before = heapBytes();
   const map = new Map<string, Uint8Array>();
   for (const k of keys) map.set(latin1(k), value.slice());
@@ -121,7 +134,7 @@ function build(keySize: number, maxEntries: number, fill: number, label: string)
     per(rhash.memoryUsage()),
     per(mapBytes),
     per(thingBytes),
-    `${htab.bucketCount} / ${rhash.buckets}`,
+    `${htab.bucketCount} / ${rhash.bucketCount}`,
   ]);
   return { order: lookupStream(keys, keySize), htab, rhash, map, thing };
 }
@@ -263,6 +276,63 @@ for (const keySize of KEY_SIZES) {
   }
 }
 
+// Through the contract, as `openStore("rhash", ...)` opens it (the package's backend): getInto
+// vs the copying get vs iteration, per entry.
+benchContract(rhashBackend.create({ keySize: 8, valueSize: 8, maxEntries: 10_000 }));
+
+// Hash flooding: every iteration builds a fresh store, inserts all the keys and looks each up
+// once; the rows compare crafted keys with random ones per store (ratio = the attack's gain).
+{
+  const KEY = 112;
+  for (const [n, hash] of [[16_384, undefined], [1_024, "murmur3"]] as const) {
+    const crafted = murmurCollisions(n, KEY);
+    const random = randomKeys(n, KEY);
+    const value = new Uint8Array(VALUE_SIZE);
+    const out = new Uint8Array(VALUE_SIZE);
+    const opts = { keySize: KEY, valueSize: VALUE_SIZE, maxEntries: n, ...(hash && { hash }) };
+    const group = `flood: insert + lookup ${human(n)} keys of ${KEY} B, hash ${hash ?? "auto"}`;
+    let sink = 0;
+    const run = (store: Store, keys: Uint8Array[]) => {
+      for (const k of keys) store.set(k, value);
+      for (const k of keys) if (store.getInto(k, out)) sink++;
+    };
+    Deno.bench({ group, name: "htab random", baseline: true }, () => run(new Htab(opts), random));
+    Deno.bench({ group, name: "htab crafted" }, () => run(new Htab(opts), crafted));
+    Deno.bench({ group, name: "rhash random" }, () => run(new Rhash(opts), random));
+    Deno.bench({ group, name: "rhash crafted" }, () => run(new Rhash(opts), crafted));
+    globalThis.addEventListener("unload", () => sink);
+  }
+}
+
+// What the hash costs on the read path: the same 1K random keys and lookups under each `hash`.
+for (const keySize of KEY_SIZES) {
+  const keys = randomKeys(SMALL, keySize);
+  const order = lookupStream(keys, keySize);
+  const value = new Uint8Array(VALUE_SIZE);
+  const out = new Uint8Array(VALUE_SIZE);
+  const group = `hash: lookup key ${keySize} B, 1K`;
+  let sink = 0;
+  for (const [name, Store] of [["htab", Htab], ["rhash", Rhash]] as const) {
+    for (const hash of ["murmur3", "auto", "halfsiphash"] as const) {
+      const store = new Store({ keySize, valueSize: VALUE_SIZE, maxEntries: SMALL, hash });
+      for (const k of keys) store.set(k, value);
+      for (let i = 0; i < 4 * SMALL; i++) store.has(order[i % SMALL]!); // settle a resize
+      let p = 0;
+      Deno.bench({
+        group,
+        name: `${name} ${hash}${hash === "murmur3" ? " (before)" : ""}`,
+        baseline: name === "htab" && hash === "murmur3",
+      }, () => {
+        for (let i = 0; i < OPS_PER_CALL; i++) {
+          if (store.getInto(order[p]!, out)) sink++;
+          if (++p === order.length) p = 0;
+        }
+      });
+    }
+  }
+  globalThis.addEventListener("unload", () => sink);
+}
+
 // Heap growth over a million in-place updates (run once, before the timed benches).
 function updateAllocation(): string {
   const keys = randomKeys(1000, 8);
@@ -271,7 +341,7 @@ function updateAllocation(): string {
   for (
     const [name, store] of [
       ["htab", new Htab({ keySize: 8, valueSize: VALUE_SIZE, maxEntries: 1000 })],
-      ["rhash", new RhashStore({ keySize: 8, valueSize: VALUE_SIZE, maxEntries: 1000 })],
+      ["rhash", new Rhash({ keySize: 8, valueSize: VALUE_SIZE, maxEntries: 1000 })],
     ] as const
   ) {
     for (const k of keys) store.set(k, value);
@@ -291,7 +361,7 @@ function valueMemory(): string[] {
     const keys = randomKeys(n, 8);
     const value = new Uint8Array(vs).fill(1);
     const htab = new Htab({ keySize: 8, valueSize: vs, maxEntries: n });
-    const rhash = new RhashStore({ keySize: 8, valueSize: vs, maxEntries: n });
+    const rhash = new Rhash({ keySize: 8, valueSize: vs, maxEntries: n });
     for (let round = 0; round < 2; round++) {
       for (const k of keys) htab.set(k, value), rhash.set(k, value);
     }

@@ -5,7 +5,6 @@
  */
 
 import {
-  type Core,
   ELEM_BYTES,
   ELEM_DATA,
   ELEM_MAP,
@@ -14,12 +13,13 @@ import {
   ELEM_OWNER,
   ELEM_OWNER_NEXT,
   ELEM_WORDS,
+  type LocalStorage,
   type MapState,
   STORAGE_BYTES,
   STORAGE_CACHE,
   STORAGE_HEAD,
   STORAGE_WORDS,
-} from "./_core.ts";
+} from "./_local_storage.ts";
 import { CACHE_SIZE } from "./constants.ts";
 
 function fail(what: string): never {
@@ -32,7 +32,7 @@ function fail(what: string): never {
  * @param core The table.
  * @throws {Error} naming the first broken invariant.
  */
-export function checkValid(core: Core): void {
+export function checkValid(core: LocalStorage): void {
   const { capacity, elems, storages } = core;
   let live = 0;
   for (let slot = 0; slot < capacity; slot++) if (core.idOf[slot]! >= 0) live++;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type Core, ELEM_BYTES, STORAGE_BYTES } from "./_core.ts";
+import { ELEM_BYTES, type LocalStorage, STORAGE_BYTES } from "./_local_storage.ts";
 import { OWNER_SLOT_SPAN } from "./constants.ts";
 
 // Widest bar drawn for the inline area, in characters.
@@ -23,7 +23,7 @@ function label(name: string | undefined, id: number): string {
  * @param title The first line.
  * @returns Lines of text.
  */
-export function describeTable(core: Core, title: string): string {
+export function describeTable(core: LocalStorage, title: string): string {
   const lines = [title];
   const { capacity, inlineBytes } = core;
   lines.push(

@@ -7,23 +7,24 @@
 
 import { StoreError } from "@kvkit/store";
 import { INTERN_MAX } from "./constants.ts";
+import { halfSipWords, loadWords, randomWords } from "@kvkit/internal";
 
 // Distinct values the table starts with room for; it doubles up to INTERN_MAX.
 const INITIAL_VALUES = 16;
 // Marks an empty bucket of the open-addressing index (buckets hold id + 1).
 const EMPTY = 0;
 
-function fnv1a(bytes: Uint8Array, offset: number, length: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < length; i++) {
-    h = Math.imul(h ^ bytes[offset + i]!, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** Makes the value bytes of a table of `bytes` bytes (a parameter so tests can refuse). */
+export type AllocValues = (bytes: number) => Uint8Array;
+
+const allocValues: AllocValues = (bytes) => new Uint8Array(bytes);
 
 /**
  * Distinct values with a reference count each, found by value through a linear-probing index
- * (deletion by backward shift, so no tombstones).
+ * (deletion by backward shift, so no tombstones) at most half full. Buckets come from
+ * HalfSipHash-1-3 under a random key per table, so values chosen to collide (as anyone can
+ * for an unkeyed hash: 32,773 four-byte values sharing one FNV-1a bucket made each set walk
+ * the whole run) spread like random ones.
  */
 export class InternTable {
   readonly valueSize: number;
@@ -38,10 +39,26 @@ export class InternTable {
   #top = 0;
   /** Distinct values held. */
   live = 0;
+  readonly #k0: number;
+  readonly #k1: number;
+  readonly #alloc: AllocValues;
+  // The value being hashed, as the little-endian words halfSipWords reads (the last one
+  // zero-padded past valueSize).
+  readonly #words: Int32Array;
 
-  constructor(valueSize: number) {
+  /**
+   * @param valueSize Bytes per value.
+   * @param alloc Makes the value bytes (tests pass one that fails like an exhausted runtime).
+   * @throws {StoreError} `ENOMEM` when the first values cannot be allocated.
+   */
+  constructor(valueSize: number, alloc: AllocValues = allocValues) {
     this.valueSize = valueSize;
-    this.values = new Uint8Array(INITIAL_VALUES * valueSize);
+    this.#alloc = alloc;
+    const key = randomWords(new Int32Array(2));
+    this.#k0 = key[0]!;
+    this.#k1 = key[1]!;
+    this.#words = new Int32Array(Math.ceil(valueSize / 4));
+    this.values = this.#allocValues(INITIAL_VALUES * valueSize);
     this.refcnt = new Uint32Array(INITIAL_VALUES);
     this.#hashes = new Uint32Array(INITIAL_VALUES);
     this.#free = new Int32Array(INITIAL_VALUES);
@@ -58,7 +75,7 @@ export class InternTable {
   find(value: Uint8Array): number {
     const mask = this.#index.length - 1;
     const size = this.valueSize;
-    for (let b = fnv1a(value, 0, size) & mask;; b = (b + 1) & mask) {
+    for (let b = this.#hash(value, 0) & mask;; b = (b + 1) & mask) {
       const slot = this.#index[b]!;
       if (slot === EMPTY) return -1;
       const id = slot - 1;
@@ -69,14 +86,37 @@ export class InternTable {
     }
   }
 
-  /** Whether {@linkcode InternTable.acquire} of `value` would succeed. */
+  // HalfSipHash-1-3 of the value at `bytes[offset..]`, as a u32: the value read into words,
+  // then the word form every table shares.
+  #hash(bytes: Uint8Array, offset: number): number {
+    const n = this.valueSize;
+    const words = this.#words;
+    loadWords(bytes, offset, n, words, 0);
+    return halfSipWords(words, 0, words.length, n, this.#k0, this.#k1) >>> 0;
+  }
+
+  /** Whether {@linkcode InternTable.acquire} of `value` finds or has room for it. */
   canAcquire(value: Uint8Array): boolean {
     return this.live < INTERN_MAX || this.find(value) >= 0;
   }
 
   /**
+   * Makes sure {@linkcode InternTable.acquire} of `value` will succeed, growing the table if
+   * it needs a new id, so a caller can check before it changes anything.
+   * @throws {StoreError} `ENOSPC` when the value is new and the table holds INTERN_MAX values;
+   * `ENOMEM` when the table cannot grow (the table is unchanged).
+   */
+  reserve(value: Uint8Array): void {
+    if (this.find(value) >= 0) return;
+    if (this.live >= INTERN_MAX) {
+      throw new StoreError("ENOSPC", `interned value table full (${INTERN_MAX} distinct values)`);
+    }
+    if (this.#freeTop === 0 && this.#top === this.refcnt.length) this.#grow();
+  }
+
+  /**
    * A reference to `value`: its id, with the count raised (a new id with count 1 when new).
-   * @throws {StoreError} `ENOSPC` when the value is new and the table holds INTERN_MAX values.
+   * @throws {StoreError} as {@linkcode InternTable.reserve}, before changing anything.
    */
   acquire(value: Uint8Array): number {
     let id = this.find(value);
@@ -84,18 +124,11 @@ export class InternTable {
       this.refcnt[id]!++;
       return id;
     }
-    if (this.live >= INTERN_MAX) {
-      throw new StoreError("ENOSPC", `interned value table full (${INTERN_MAX} distinct values)`);
-    }
-    if (this.#freeTop > 0) {
-      id = this.#free[--this.#freeTop]!;
-    } else {
-      if (this.#top === this.refcnt.length) this.#grow();
-      id = this.#top++;
-    }
+    this.reserve(value);
+    id = this.#freeTop > 0 ? this.#free[--this.#freeTop]! : this.#top++;
     this.values.set(value.subarray(0, this.valueSize), id * this.valueSize);
     this.refcnt[id] = 1;
-    this.#hashes[id] = fnv1a(this.values, id * this.valueSize, this.valueSize);
+    this.#hashes[id] = this.#hash(this.values, id * this.valueSize);
     this.#insert(id);
     this.live++;
     return id;
@@ -144,21 +177,40 @@ export class InternTable {
     }
   }
 
+  #allocValues(bytes: number): Uint8Array {
+    try {
+      return this.#alloc(bytes);
+    } catch (err) {
+      // The runtime's RangeError ("Array buffer allocation failed", "invalid array length").
+      throw new StoreError(
+        "ENOMEM",
+        `cannot allocate an interned value table of ${bytes} bytes: ${err}`,
+      );
+    }
+  }
+
+  // Every new array is made before any is installed: ENOMEM leaves the table as it was.
   #grow(): void {
     const n = Math.min(this.refcnt.length * 2, INTERN_MAX);
-    const values = new Uint8Array(n * this.valueSize);
+    const values = this.#allocValues(n * this.valueSize);
+    let refcnt: Uint32Array, hashes: Uint32Array, free: Int32Array, index: Int32Array;
+    try {
+      refcnt = new Uint32Array(n);
+      hashes = new Uint32Array(n);
+      free = new Int32Array(n);
+      index = new Int32Array(n * 2);
+    } catch (err) {
+      throw new StoreError("ENOMEM", `cannot grow an interned value table to ${n} values: ${err}`);
+    }
     values.set(this.values);
     this.values = values;
-    const refcnt = new Uint32Array(n);
     refcnt.set(this.refcnt);
     this.refcnt = refcnt;
-    const hashes = new Uint32Array(n);
     hashes.set(this.#hashes);
     this.#hashes = hashes;
-    const free = new Int32Array(n);
     free.set(this.#free);
     this.#free = free;
-    this.#index = new Int32Array(n * 2);
+    this.#index = index;
     for (let id = 0; id < this.#top; id++) if (this.refcnt[id] !== 0) this.#insert(id);
   }
 }

@@ -34,6 +34,13 @@ export const INLINE_MAPS_MAX = 32;
 /** The largest inline area per owner, in bytes. */
 export const MAX_INLINE_BYTES = 4096;
 
+/**
+ * The largest inline area of one table, `owners * inlineBytes`, in bytes (4 GiB): the largest
+ * `Uint8Array` every runtime makes (Node's limit). A larger product is `ENOMEM`, as is any
+ * table the machine cannot allocate.
+ */
+export const MAX_INLINE_AREA = 2 ** 32;
+
 /** The largest value of a storage map, in bytes. */
 export const MAX_VALUE_SIZE = 65536;
 

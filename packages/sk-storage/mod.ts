@@ -18,7 +18,13 @@
  * const conn = table.createOwner();
  * const v = bytesIn.view(conn, F_CREATE)!;
  * new DataView(v.buffer, v.byteOffset, 8).setFloat64(0, 1500, true);
- * assert.equal(new DataView(bytesIn.get(conn)!.buffer).getFloat64(0, true), 1500);
+ * // A copy from get() may be a region of a pooled buffer: read it through its byteOffset.
+ * const copy = bytesIn.get(conn)!;
+ * assert.equal(new DataView(copy.buffer, copy.byteOffset, 8).getFloat64(0, true), 1500);
+ * // Or read into a buffer you own, with no copy made.
+ * const out = new Float64Array(1);
+ * assert.equal(bytesIn.getInto(conn, new Uint8Array(out.buffer)), true);
+ * assert.equal(out[0], 1500);
  * table.destroyOwner(conn); // frees its values in every map
  * assert.equal(bytesIn.size, 0);
  * ```
@@ -26,8 +32,40 @@
  * @module
  */
 
+import type { Backend } from "@kvkit/store";
+import { skStorageBackend, type SkStorageStoreOptions } from "./sk_storage_backend.ts";
+
 export * from "./constants.ts";
 export * from "./owner_table.ts";
 export * from "./sk_storage_map.ts";
-export * from "./sk_storage_store.ts";
-export { skStorageBackend as backend } from "./sk_storage_store.ts";
+export * from "./sk_storage_backend.ts";
+// The contract types this package's signatures use, so its documentation is complete.
+export type {
+  Backend,
+  Batch,
+  BatchOptions,
+  Capabilities,
+  IterateOptions,
+  SizeRange,
+  Store,
+  StoreBase,
+} from "@kvkit/store";
+
+/**
+ * The package's backend under the name every plugin exports, so
+ * `loadBackend("@kvkit/sk-storage")` and the tools open it from this module's specifier; the
+ * same object as {@linkcode skStorageBackend}.
+ *
+ * @example Opening a store through the package's backend
+ * ```ts
+ * import { backend } from "@kvkit/sk-storage";
+ * import { u32Key } from "@kvkit/store";
+ * import assert from "node:assert/strict";
+ *
+ * const store = backend.create({ owners: 4, valueSize: 2 });
+ * store.set(u32Key(3), new Uint8Array([1, 2]));
+ * assert.equal(backend.name, "sk-storage");
+ * assert.deepEqual(store.get(u32Key(3)), new Uint8Array([1, 2]));
+ * ```
+ */
+export const backend: Backend<SkStorageStoreOptions> = skStorageBackend;

@@ -5,11 +5,15 @@
  * @module
  */
 
-import { intOption, StoreError } from "@kvkit/store";
-import { Core, cores } from "./_core.ts";
+import { checkOptions, intOption, StoreError } from "@kvkit/store";
+import { internals } from "./_internals.ts";
+import { LocalStorage } from "./_local_storage.ts";
 import { checkValid } from "./_check_valid.ts";
 import { describeTable } from "./_describe.ts";
-import { MAX_INLINE_BYTES, MAX_OWNERS } from "./constants.ts";
+import { MAX_INLINE_AREA, MAX_INLINE_BYTES, MAX_OWNERS } from "./constants.ts";
+
+// The option names the table reads: checkOptions refuses any other.
+const OPTION_NAMES = ["owners", "inlineBytes", "optmemMax"] as const;
 
 /** Options of {@linkcode OwnerTable}. */
 export interface OwnerTableOptions {
@@ -57,7 +61,7 @@ export interface TableMemory {
  * | isOwner | O(1) |
  * | memory | O(maps) |
  *
- * @example
+ * @example Stale owner ids after destroy
  * ```ts
  * import { OwnerTable, SkStorageMap, F_CREATE } from "@kvkit/sk-storage";
  * import assert from "node:assert/strict";
@@ -74,21 +78,55 @@ export interface TableMemory {
  * ```
  */
 export class OwnerTable {
-  readonly #core: Core;
+  readonly #core: LocalStorage;
 
   /**
    * Creates an empty table with every slot free.
    *
    * @param options The slot count, inline area size and per-owner fallback limit.
-   * @throws {StoreError} `EINVAL` for an option out of range.
+   * @throws {StoreError} `EINVAL` for options that are not an object, an unknown option name
+   * or an option out of range; `ENOMEM` when the table cannot be allocated (an inline area
+   * `owners * inlineBytes` above {@linkcode MAX_INLINE_AREA}, or more than the machine gives).
+   *
+   * @example Creating a table, and options it refuses
+   * ```ts
+   * import { OwnerTable } from "@kvkit/sk-storage";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new OwnerTable({ owners: 4, inlineBytes: 8 }).capacity, 4);
+   * assert.throws(() => new OwnerTable({ owners: 2 ** 24, inlineBytes: 4096 }), { code: "ENOMEM" });
+   * assert.throws(() => new OwnerTable({ owner: 4 } as never), { code: "EINVAL" });
+   * ```
    */
   constructor(options: OwnerTableOptions) {
-    const owners = intOption("owners", options?.owners, -1, 1, MAX_OWNERS);
+    const o = checkOptions("sk-storage owner table", options, OPTION_NAMES);
+    const owners = intOption("owners", o.owners, -1, 1, MAX_OWNERS);
     if (owners < 0) throw new StoreError("EINVAL", "owners is required");
-    const inlineBytes = intOption("inlineBytes", options.inlineBytes, 0, 0, MAX_INLINE_BYTES);
-    const optmemMax = intOption("optmemMax", options.optmemMax, 0, 0, 0xffff_ffff);
-    this.#core = new Core(owners, inlineBytes, optmemMax);
-    cores.set(this, this.#core);
+    const inlineBytes = intOption("inlineBytes", o.inlineBytes, 0, 0, MAX_INLINE_BYTES);
+    const optmemMax = intOption("optmemMax", o.optmemMax, 0, 0, 0xffff_ffff);
+    // Each option is in range, but their product may not be: the inline area is one buffer.
+    const area = owners * inlineBytes;
+    if (area > MAX_INLINE_AREA) {
+      throw new StoreError(
+        "ENOMEM",
+        `inline area of ${owners} owners x ${inlineBytes} bytes = ${area} bytes, above ${MAX_INLINE_AREA}`,
+      );
+    }
+    try {
+      this.#core = new LocalStorage(owners, inlineBytes, optmemMax);
+    } catch (err) {
+      // The runtime's RangeError ("allocation failed", "invalid typed array length").
+      throw new StoreError(
+        "ENOMEM",
+        `cannot allocate a table of ${owners} owners x ${inlineBytes} inline bytes: ${err}`,
+      );
+    }
+  }
+
+  static {
+    // SkStorageMap and the Store view work on the table's local storage itself.
+    internals.coreOf = (table) =>
+      typeof table === "object" && table !== null && #core in table ? table.#core : undefined;
   }
 
   /** The number of slots: the most live owners. */
@@ -125,7 +163,7 @@ export class OwnerTable {
    * @returns The new owner's id.
    * @throws {StoreError} `ENOSPC` when every slot holds a live owner.
    *
-   * @example
+   * @example Filling every slot
    * ```ts
    * import { OwnerTable } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -148,7 +186,7 @@ export class OwnerTable {
    * @throws {StoreError} `ENOENT` for a destroyed (stale) id, `EINVAL` for a number that is
    * not an owner id of this table.
    *
-   * @example
+   * @example Destroying an owner makes its id stale
    * ```ts
    * import { OwnerTable } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -171,7 +209,7 @@ export class OwnerTable {
    * @param id Any number.
    * @returns `false` for stale and malformed ids.
    *
-   * @example
+   * @example Checking ids
    * ```ts
    * import { OwnerTable } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -190,7 +228,7 @@ export class OwnerTable {
    *
    * @returns An iterator of owner ids.
    *
-   * @example
+   * @example Listing the live owners
    * ```ts
    * import { OwnerTable } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -213,7 +251,7 @@ export class OwnerTable {
    * @returns The slot, 0..capacity-1.
    * @throws {StoreError} `ENOENT` for a stale id, `EINVAL` for a malformed one.
    *
-   * @example
+   * @example A reused slot with a new generation
    * ```ts
    * import { OwnerTable } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -238,7 +276,7 @@ export class OwnerTable {
    * @returns Bytes.
    * @throws {StoreError} `ENOENT` / `EINVAL` for a stale / malformed id.
    *
-   * @example
+   * @example What a fallback value costs its owner
    * ```ts
    * import { OwnerTable, SkStorageMap, F_CREATE } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -260,7 +298,7 @@ export class OwnerTable {
    *
    * @returns The byte counts.
    *
-   * @example
+   * @example Inline area and reservations
    * ```ts
    * import { OwnerTable, SkStorageMap } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -299,14 +337,16 @@ export class OwnerTable {
    *
    * @returns Lines of text.
    *
-   * @example
+   * @example Drawing an inline map
    * ```ts
    * import { OwnerTable, SkStorageMap } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
    *
    * const table = new OwnerTable({ owners: 4, inlineBytes: 8 });
    * new SkStorageMap(table, { name: "flags", valueSize: 4 });
-   * assert.match(table.describe(), /0\.\.3 map 'flags'/);
+   * const lines = table.describe().split("\n");
+   * assert.equal(lines[3], "  0 |AAAA....| 8");
+   * assert.equal(lines[4], "  A 0..3 map 'flags' value 4 B, mask bit 0, 0/0 owners");
    * ```
    */
   describe(): string {
@@ -320,7 +360,7 @@ export class OwnerTable {
    *
    * @throws {Error} naming the first broken invariant.
    *
-   * @example
+   * @example Checking a table after a destroy
    * ```ts
    * import { OwnerTable } from "@kvkit/sk-storage";
    *

@@ -90,13 +90,21 @@ describe("owner table", () => {
 
   it("describes the inline area: which map has which offset", () => {
     const table = new OwnerTable({ owners: 4, inlineBytes: 16 });
-    new SkStorageMap(table, { name: "rtt", valueSize: 8 });
-    new SkStorageMap(table, { name: "mark", valueSize: 4 });
-    new SkStorageMap(table, { name: "big", valueSize: 64 });
-    const text = table.describe();
-    assert.match(text, /\|AAAAAAAABBBB\.\.\.\.\|/);
-    assert.match(text, /A 0\.\.7 map 'rtt'/);
-    assert.match(text, /B 8\.\.11 map 'mark'/);
-    assert.match(text, /fallback maps: 1\n {2}map 'big' value 64 B, cache index 0/);
+    const rtt = new SkStorageMap(table, { name: "rtt", valueSize: 8 });
+    const mark = new SkStorageMap(table, { name: "mark", valueSize: 4 });
+    const big = new SkStorageMap(table, { name: "big", valueSize: 64 });
+    assert.deepEqual([rtt.inlineOffset, mark.inlineOffset, big.inline], [0, 8, false]);
+    assert.equal(big.cacheIndex, 0);
+    assert.equal(table.inlineFree, 4);
+    const lines = table.describe().split("\n");
+    assert.deepEqual(lines.slice(3, 6), [
+      "  0 |AAAAAAAABBBB....| 16",
+      "  A 0..7 map 'rtt' value 8 B, mask bit 0, 0/0 owners",
+      "  B 8..11 map 'mark' value 4 B, mask bit 1, 0/0 owners",
+    ]);
+    assert.deepEqual(lines.slice(6, 8), [
+      "fallback maps: 1",
+      "  map 'big' value 64 B, cache index 0, 0 elements (24 + 64 B each)",
+    ]);
   });
 });

@@ -1,8 +1,17 @@
 // Inline vs fallback lookups at 500,000 owners, against WeakMap keyed by owner objects and a
 // Map<number, Uint8Array>; memory per owner; interned vs plain with 500 distinct values.
+// The "Store view" group reads through the contract (`skStorageBackend.create`, 10,000 owners,
+// 8-byte values): `getInto` (the hot read path), the copying `get`, and a walk of `entries()`
+// with and without `{ reuse: true }`, each over all 10,000 keys per iteration, so the ratios are
+// per entry.
+// The "interned flood" group sets 32,773 distinct 4-byte values into a fresh interned value
+// table: crafted to share one FNV-1a bucket (what the old unkeyed table let anyone do) vs
+// random ones; with the keyed hash both cost the same.
 // Run: deno bench packages/sk-storage/sk_storage_bench.ts (add --v8-flags=--expose-gc for
 // steadier heap numbers of the JS peers).
-import { F_CREATE, OwnerTable, SkStorageMap } from "@kvkit/sk-storage";
+import { F_CREATE, OwnerTable, skStorageBackend, SkStorageMap } from "@kvkit/sk-storage";
+import { u32Key } from "@kvkit/store";
+import { InternTable } from "./_intern_table.ts";
 
 const OWNERS = 500_000;
 // Per-connection state: a few counters and a timestamp.
@@ -205,6 +214,64 @@ Deno.bench({ group: "owner churn", name: "inline", baseline: true, n: 200 }, () 
 });
 Deno.bench({ group: "owner churn", name: "fallback", n: 200 }, () => {
   churn(fallbackTable, fallbackMap, fallbackLive);
+});
+
+const VIEW_KEYS = 10_000;
+const view = skStorageBackend.create({ owners: VIEW_KEYS, valueSize: 8 });
+const viewKeys = Array.from({ length: VIEW_KEYS }, (_, k) => u32Key(k));
+for (const key of viewKeys) view.set(key, new Uint8Array(8).fill(key[0]!));
+const viewOut = new Uint8Array(8);
+Deno.bench({ group: "Store view, 10K keys", name: "getInto", baseline: true, n: 200 }, () => {
+  let s = 0;
+  for (const key of viewKeys) {
+    view.getInto(key, viewOut);
+    s += viewOut[0]!;
+  }
+  sink ^= s;
+});
+Deno.bench({ group: "Store view, 10K keys", name: "get (a copy)", n: 200 }, () => {
+  let s = 0;
+  for (const key of viewKeys) s += view.get(key)![0]!;
+  sink ^= s;
+});
+Deno.bench({ group: "Store view, 10K keys", name: "entries() (copies)", n: 200 }, () => {
+  let s = 0;
+  for (const [key, value] of view.entries()) s += key[0]! + value[0]!;
+  sink ^= s;
+});
+Deno.bench({ group: "Store view, 10K keys", name: "entries({ reuse: true })", n: 200 }, () => {
+  let s = 0;
+  for (const [key, value] of view.entries({ reuse: true })) s += key[0]! + value[0]!;
+  sink ^= s;
+});
+
+// 4-byte values whose FNV-1a hash has its low 17 bits zero: one bucket of any unkeyed FNV-1a
+// table up to 2^17 buckets (see _intern_table_test.ts for why the search is cheap).
+const FLOOD = 32_773;
+const crafted: Uint8Array[] = [];
+for (let prefix = 0; crafted.length < FLOOD; prefix++) {
+  let h = 0x811c9dc5;
+  for (const b of [prefix & 0xff, (prefix >>> 8) & 0xff, prefix >>> 16]) {
+    h = Math.imul(h ^ b, 0x01000193);
+  }
+  if ((h & 0x1ff00) === 0) {
+    crafted.push(new Uint8Array([prefix & 0xff, (prefix >>> 8) & 0xff, prefix >>> 16, h & 0xff]));
+  }
+}
+const randomValues = Array.from({ length: FLOOD }, (_, i) => {
+  const v = new Uint8Array(4);
+  new DataView(v.buffer).setUint32(0, Math.floor(random() * 2 ** 32) ^ i, true);
+  return v;
+});
+Deno.bench({ group: "interned flood", name: "32,773 random values", baseline: true, n: 10 }, () => {
+  const t = new InternTable(4);
+  for (const v of randomValues) t.acquire(v);
+  sink ^= t.live;
+});
+Deno.bench({ group: "interned flood", name: "32,773 crafted values", n: 10 }, () => {
+  const t = new InternTable(4);
+  for (const v of crafted) t.acquire(v);
+  sink ^= t.live;
 });
 
 addEventListener("unload", () => {

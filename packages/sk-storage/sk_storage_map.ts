@@ -5,8 +5,9 @@
  * @module
  */
 
-import { checkFlags, EXIST, NOEXIST, StoreError } from "@kvkit/store";
-import { type Core, coreOf, ELEM_BYTES, type MapState } from "./_core.ts";
+import { allocBytes, checkFlags, checkOptions, checkPresence, StoreError } from "@kvkit/store";
+import { coreOf } from "./_internals.ts";
+import { ELEM_BYTES, type LocalStorage, type MapState } from "./_local_storage.ts";
 import { F_CREATE, MAX_VALUE_SIZE } from "./constants.ts";
 import type { OwnerTable } from "./owner_table.ts";
 
@@ -28,6 +29,9 @@ export interface SkStorageMapOptions {
   /** Set `false` to take the fallback path even when the inline area has room. Default `true`. */
   inline?: boolean;
 }
+
+// The option names a map reads: checkOptions refuses any other.
+const OPTION_NAMES = ["valueSize", "name", "interned", "inline"] as const;
 
 /** Memory of one map. */
 export interface MapMemory {
@@ -51,7 +55,7 @@ export interface MapMemory {
  * | delete | O(1) | O(the owner's fallback maps) |
  * | clear / destroy | O(owners) | O(values) |
  *
- * @example
+ * @example An inline map and a fallback map
  * ```ts
  * import { OwnerTable, SkStorageMap, F_CREATE } from "@kvkit/sk-storage";
  * import assert from "node:assert/strict";
@@ -70,7 +74,7 @@ export interface MapMemory {
  * ```
  */
 export class SkStorageMap {
-  readonly #core: Core;
+  readonly #core: LocalStorage;
   readonly #map: MapState;
   readonly #reattached: boolean;
   readonly #zero: Uint8Array;
@@ -83,11 +87,13 @@ export class SkStorageMap {
    *
    * @param table The owner table.
    * @param options Value size, name, interning, inline.
-   * @throws {StoreError} `EINVAL` for bad options, `EEXIST` when a map of that name is open.
+   * @throws {StoreError} `EINVAL` for options that are not an object, an unknown option name
+   * or a bad value; `EEXIST` when a map of that name is open.
    */
   constructor(table: OwnerTable, options: SkStorageMapOptions) {
     const core = coreOf(table);
-    const { valueSize, name, interned = false, inline = true } = options ?? {};
+    const o = checkOptions("sk-storage map", options, OPTION_NAMES);
+    const { valueSize, name, interned = false, inline = true } = o;
     if (
       typeof valueSize !== "number" || !Number.isInteger(valueSize) || valueSize < 1 ||
       valueSize > MAX_VALUE_SIZE
@@ -172,7 +178,7 @@ export class SkStorageMap {
   #lookup(owner: number, flags: number, init: Uint8Array | undefined): number {
     this.#check();
     if (flags !== 0 && flags !== F_CREATE) {
-      throw new StoreError("EINVAL", `bad get flags ${flags} (only F_CREATE)`);
+      throw new StoreError("EINVAL", `bad get flags ${String(flags)} (only F_CREATE)`);
     }
     const core = this.#core;
     const slot = core.slotOf(owner);
@@ -192,7 +198,7 @@ export class SkStorageMap {
    * @throws {StoreError} `ENOENT` for a stale owner id, `EINVAL` for a malformed one or a
    * closed map.
    *
-   * @example
+   * @example Whether an owner has a value
    * ```ts
    * import { OwnerTable, SkStorageMap } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -209,7 +215,10 @@ export class SkStorageMap {
 
   /**
    * A copy of the owner's value, like `bpf_sk_storage_get`: with {@linkcode F_CREATE} an
-   * absent value is created first, zeroed or as a copy of `init`.
+   * absent value is created first, zeroed or as a copy of `init`. The copy is carved from a
+   * shared slab (`allocBytes` of `@kvkit/store`), so it may start past byte 0 of its
+   * `buffer`: view it with its `byteOffset`. The hot read path is
+   * {@linkcode SkStorageMap.getInto}, which allocates nothing.
    *
    * @param owner A live owner id.
    * @param flags 0 or `F_CREATE`.
@@ -219,7 +228,7 @@ export class SkStorageMap {
    * length or a closed map; `ENOENT` for a stale owner id; `ENOMEM` when the create would
    * charge the owner past `optmemMax`; `ENOSPC` when an interned map holds 65536 values.
    *
-   * @example
+   * @example Creating a value on first lookup
    * ```ts
    * import { OwnerTable, SkStorageMap, F_CREATE } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -235,7 +244,7 @@ export class SkStorageMap {
   get(owner: number, flags = 0, init?: Uint8Array): Uint8Array | undefined {
     const at = this.#lookup(owner, flags, init);
     if (at < 0) return undefined;
-    const out = new Uint8Array(this.#map.valueSize);
+    const out = allocBytes(this.#map.valueSize);
     this.#core.read(this.#map, at, out, 0);
     return out;
   }
@@ -250,7 +259,7 @@ export class SkStorageMap {
    * @returns `false` when the owner has no value (and `out` is untouched).
    * @throws {StoreError} as {@linkcode SkStorageMap.get}; `EINVAL` when `out` is too short.
    *
-   * @example
+   * @example Reading into a caller-owned buffer
    * ```ts
    * import { OwnerTable, SkStorageMap } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -271,7 +280,7 @@ export class SkStorageMap {
     ) {
       throw new StoreError(
         "EINVAL",
-        `out has no room for ${this.#map.valueSize} bytes at ${offset}`,
+        `out has no room for ${this.#map.valueSize} bytes at ${String(offset)}`,
       );
     }
     const at = this.#lookup(owner, flags, undefined);
@@ -292,7 +301,7 @@ export class SkStorageMap {
    * @throws {StoreError} `EOPNOTSUPP` on an interned map (its values are shared: use `set`);
    * otherwise as {@linkcode SkStorageMap.get}.
    *
-   * @example
+   * @example Updating a value in place through its view
    * ```ts
    * import { OwnerTable, SkStorageMap, F_CREATE } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -322,7 +331,7 @@ export class SkStorageMap {
    * @returns The field, or `undefined` when the owner has no value.
    * @throws {StoreError} `EINVAL` when the field is not inside the value; else as `get`.
    *
-   * @example
+   * @example Reading a u32 field
    * ```ts
    * import { OwnerTable, SkStorageMap } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -365,7 +374,7 @@ export class SkStorageMap {
    * a wrong value length or a closed map; `ENOENT` for a stale owner id or `EXIST` on an
    * absent value; `EEXIST` for `NOEXIST` on a present value; `ENOMEM` / `ENOSPC` as `get`.
    *
-   * @example
+   * @example Creating and replacing values by flag
    * ```ts
    * import { OwnerTable, SkStorageMap } from "@kvkit/sk-storage";
    * import { NOEXIST } from "@kvkit/store";
@@ -385,12 +394,11 @@ export class SkStorageMap {
     const slot = core.slotOf(owner);
     this.#checkValue(value, "value");
     const at = core.locate(this.#map, slot);
+    checkPresence(mode, at >= 0);
     if (at >= 0) {
-      if (mode === NOEXIST) throw new StoreError("EEXIST", `owner ${owner} has a value`);
       core.write(this.#map, at, value);
       return;
     }
-    if (mode === EXIST) throw new StoreError("ENOENT", `owner ${owner} has no value`);
     core.checkCreate(this.#map, slot, value);
     core.create(this.#map, slot, value);
   }
@@ -402,7 +410,7 @@ export class SkStorageMap {
    * @returns `false` when it had none.
    * @throws {StoreError} `ENOENT` / `EINVAL` for a stale / malformed id or closed map.
    *
-   * @example
+   * @example Deleting an owner's value
    * ```ts
    * import { OwnerTable, SkStorageMap, F_CREATE } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -423,7 +431,7 @@ export class SkStorageMap {
   /**
    * Removes every owner's value; the map keeps its inline reservation.
    *
-   * @example
+   * @example Clearing every owner's value
    * ```ts
    * import { OwnerTable, SkStorageMap, F_CREATE } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -446,7 +454,7 @@ export class SkStorageMap {
    *
    * @returns An iterator of owner ids.
    *
-   * @example
+   * @example Listing the owners with a value
    * ```ts
    * import { OwnerTable, SkStorageMap, F_CREATE } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -476,7 +484,7 @@ export class SkStorageMap {
    *
    * @returns Byte counts.
    *
-   * @example
+   * @example Memory of a fallback map
    * ```ts
    * import { OwnerTable, SkStorageMap, F_CREATE } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -509,7 +517,7 @@ export class SkStorageMap {
    * reattached by a new map of the same name, value size and interning (a program reload);
    * an unnamed map is destroyed.
    *
-   * @example
+   * @example Reattaching a named map after a reload
    * ```ts
    * import { OwnerTable, SkStorageMap } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";
@@ -534,7 +542,7 @@ export class SkStorageMap {
   /**
    * Destroys the map: frees its values in every owner and returns its inline reservation.
    *
-   * @example
+   * @example Destroying a map frees its inline reservation
    * ```ts
    * import { OwnerTable, SkStorageMap } from "@kvkit/sk-storage";
    * import assert from "node:assert/strict";

@@ -7,6 +7,16 @@ import { EXIST, F_LOCK, NOEXIST } from "@kvkit/store";
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);
 
 describe("storage map lifecycle", () => {
+  it("refuses a table that is not an OwnerTable with EINVAL", () => {
+    for (const bad of [{}, null, 1, "table", { capacity: 4 }]) {
+      assert.throws(
+        () => new SkStorageMap(bad as never, { valueSize: 4 }),
+        { code: "EINVAL", message: /is not an OwnerTable/ },
+        String(bad),
+      );
+    }
+  });
+
   it("takes the same inline offset in every owner while room remains, then falls back", () => {
     const table = new OwnerTable({ owners: 4, inlineBytes: 10 });
     const a = new SkStorageMap(table, { valueSize: 4 });

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkFlags } from "./flags.ts";
+import { checkFlags, EXIST, F_LOCK, NOEXIST } from "./flags.ts";
 import type { Capabilities } from "./store.ts";
 import { StoreError } from "./store_error.ts";
 
@@ -120,4 +120,131 @@ export function checkUpdate(
   checkKey(caps, key);
   checkValue(caps, value);
   return mode;
+}
+
+/**
+ * The presence rule of an update, after the argument checks and before the full check, as the
+ * kernel's `check_flags`: `NOEXIST` on a present key is `EEXIST`, `EXIST` on an absent key is
+ * `ENOENT`.
+ *
+ * @param mode The update mode returned by {@linkcode checkUpdate} or {@linkcode checkFlags}.
+ * @param present Whether the key is present.
+ * @throws {StoreError} `EEXIST` or `ENOENT`.
+ *
+ * @example
+ * ```ts
+ * import { ANY, checkPresence, EXIST, NOEXIST } from "@kvkit/store";
+ * import assert from "node:assert/strict";
+ *
+ * checkPresence(ANY, true);
+ * checkPresence(EXIST, true);
+ * assert.throws(() => checkPresence(NOEXIST, true), { code: "EEXIST" });
+ * assert.throws(() => checkPresence(EXIST, false), { code: "ENOENT" });
+ * ```
+ */
+export function checkPresence(mode: number, present: boolean): void {
+  if (present) {
+    if (mode === NOEXIST) throw new StoreError("EEXIST", "key exists (NOEXIST)");
+  } else if (mode === EXIST) {
+    throw new StoreError("ENOENT", "key not found (EXIST)");
+  }
+}
+
+/**
+ * Checks that `out` has room for `length` bytes at `offset`.
+ *
+ * @param out The caller's output buffer.
+ * @param offset Where in `out` the bytes would start.
+ * @param length How many bytes would be written.
+ * @throws {StoreError} `EINVAL` when `out` is not a `Uint8Array`, `offset` is not a
+ * non-negative integer, or the bytes do not fit.
+ *
+ * @example
+ * ```ts
+ * import { checkRoom } from "@kvkit/store";
+ * import assert from "node:assert/strict";
+ *
+ * checkRoom(new Uint8Array(8), 4, 4);
+ * assert.throws(() => checkRoom(new Uint8Array(8), 5, 4), { code: "EINVAL" });
+ * assert.throws(() => checkRoom(new Uint8Array(8), -1, 1), { code: "EINVAL" });
+ * ```
+ */
+export function checkRoom(out: Uint8Array, offset: number, length: number): void {
+  if (!(out instanceof Uint8Array)) {
+    throw new StoreError("EINVAL", `output is not a Uint8Array (got ${typeof out})`);
+  }
+  if (!Number.isInteger(offset) || offset < 0 || offset + length > out.length) {
+    throw new StoreError(
+      "EINVAL",
+      `output of length ${out.length} has no room for ${length} bytes at offset ${String(offset)}`,
+    );
+  }
+}
+
+/**
+ * Checks all arguments of `getInto` in the kernel's order (`BPF_MAP_LOOKUP_ELEM`: flags, key,
+ * then the value buffer). Flags are `0` or `F_LOCK` where the store has locked reads. For a
+ * store of one value length, `out` must have room for it whether or not the key is present;
+ * a store of several lengths checks the room of the value it finds ({@linkcode checkRoom}).
+ *
+ * @param caps The store's capabilities.
+ * @param key The key.
+ * @param out The caller's output buffer.
+ * @param offset Where in `out` the value would start.
+ * @param flags `0`, or `F_LOCK` for a locked read.
+ * @throws {StoreError} `EINVAL` for bad flags, a bad key, or no room in `out`.
+ *
+ * @example
+ * ```ts
+ * import { checkLookup, F_LOCK, type Capabilities } from "@kvkit/store";
+ * import assert from "node:assert/strict";
+ *
+ * const caps: Capabilities = {
+ *   keySize: { min: 4, max: 4 }, valueSize: { min: 8, max: 8 }, maxEntries: 16,
+ *   ordered: false, fullError: "E2BIG", valueTooBig: "EINVAL", lock: false,
+ * };
+ * checkLookup(caps, new Uint8Array(4), new Uint8Array(8), 0, 0);
+ * assert.throws(() => checkLookup(caps, new Uint8Array(4), new Uint8Array(7), 0, 0), { code: "EINVAL" });
+ * assert.throws(() => checkLookup(caps, new Uint8Array(4), new Uint8Array(8), 0, F_LOCK), { code: "EINVAL" });
+ * ```
+ */
+export function checkLookup(
+  caps: Capabilities,
+  key: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+  flags: number,
+): void {
+  if (flags !== 0 && !(flags === F_LOCK && caps.lock)) {
+    throw new StoreError(
+      "EINVAL",
+      `bad lookup flags ${String(flags)}${caps.lock ? "" : " (store has no F_LOCK)"}`,
+    );
+  }
+  checkKey(caps, key);
+  const { min, max } = caps.valueSize;
+  checkRoom(out, offset, min === max && caps.valueSizes === undefined ? max : 0);
+}
+
+/**
+ * Checks the `count` of a batch lookup: a positive integer, as the kernel's
+ * `BPF_MAP_LOOKUP_BATCH` takes it.
+ *
+ * @param count The most entries the caller asked for.
+ * @throws {StoreError} `EINVAL` when `count` is not a positive integer.
+ *
+ * @example Counts a batch accepts
+ * ```ts
+ * import { checkBatchCount } from "@kvkit/store";
+ * import assert from "node:assert/strict";
+ *
+ * checkBatchCount(64);
+ * assert.throws(() => checkBatchCount(0), { code: "EINVAL" });
+ * assert.throws(() => checkBatchCount(1.5), { code: "EINVAL" });
+ * ```
+ */
+export function checkBatchCount(count: number): void {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new StoreError("EINVAL", `batch count ${String(count)} is not a positive integer`);
+  }
 }

@@ -58,7 +58,7 @@ export function checkFlags(flags: number, lock: boolean): number {
   ) {
     throw new StoreError(
       "EINVAL",
-      `bad update flags ${flags}${lock ? "" : " (store has no F_LOCK)"}`,
+      `bad update flags ${String(flags)}${lock ? "" : " (store has no F_LOCK)"}`,
     );
   }
   return flags & 3;

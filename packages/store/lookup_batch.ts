@@ -5,7 +5,8 @@
  */
 
 import type { Batch, BatchOptions, Store } from "./store.ts";
-import { StoreError } from "./store_error.ts";
+import { checkBatchCount } from "./check.ts";
+import { copyBytes } from "./pool.ts";
 
 /**
  * Returns up to `count` entries of `store` after `cursor`, for stores without a native batch.
@@ -45,9 +46,7 @@ export function lookupBatch(
   count: number,
   options?: BatchOptions,
 ): Batch {
-  if (!Number.isInteger(count) || count < 1) {
-    throw new StoreError("EINVAL", `batch count ${count} is not a positive integer`);
-  }
+  checkBatchCount(count);
   const remove = options?.delete === true;
   const keys: Uint8Array[] = [];
   const values: Uint8Array[] = [];
@@ -64,7 +63,9 @@ export function lookupBatch(
       // maps), which after removing everything returned so far is the rest of the walk.
       if (remove) store.delete(key);
     }
-    if (keys.length === count) return { keys, values, cursor: key };
+    // The cursor is a copy of its own: a caller who scrubs or reuses the keys it was given
+    // must not move the walk.
+    if (keys.length === count) return { keys, values, cursor: copyBytes(key) };
     key = store.nextKey(key);
   }
   return { keys, values, cursor: undefined };

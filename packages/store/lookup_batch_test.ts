@@ -35,6 +35,23 @@ describe("generic lookupBatch", () => {
     assert.equal(store.size, 0);
   });
 
+  it("hands out a cursor that is not any returned key: scrubbing keys cannot move the walk", () => {
+    const store = filled(6);
+    const seen: number[] = [];
+    let cursor: Uint8Array | undefined;
+    let calls = 0;
+    do {
+      const batch = lookupBatch(store, cursor, 2);
+      for (const k of batch.keys) {
+        assert.notEqual(batch.cursor, k);
+        seen.push(k[0]!);
+        k.fill(0); // the caller scrubs what it was given
+      }
+      cursor = batch.cursor;
+    } while (cursor !== undefined && ++calls < 10);
+    assert.deepEqual(seen, [0, 1, 2, 3, 4, 5]);
+  });
+
   it("rejects a count that is not a positive integer", () => {
     for (const n of [0, -2, 1.5, NaN]) {
       assert.throws(() => lookupBatch(filled(1), undefined, n), { code: "EINVAL" });

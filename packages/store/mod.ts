@@ -30,3 +30,5 @@ export * from "./compare_bytes.ts";
 export * from "./lookup_batch.ts";
 export * from "./store_base.ts";
 export * from "./int_option.ts";
+export * from "./options.ts";
+export * from "./pool.ts";

@@ -33,7 +33,7 @@ export interface Capabilities {
   readonly fullError: "E2BIG" | "ENOSPC";
   /** The error for a value longer than `valueSize.max`. */
   readonly valueTooBig: "E2BIG" | "EINVAL";
-  /** Whether `set` accepts `F_LOCK`. */
+  /** Whether `set` and `getInto` accept `F_LOCK` (updates and reads under the value's lock). */
   readonly lock: boolean;
 }
 
@@ -41,6 +41,17 @@ export interface Capabilities {
 export interface BatchOptions {
   /** Remove the returned entries from the store (`BPF_MAP_LOOKUP_AND_DELETE_BATCH`). */
   readonly delete?: boolean;
+}
+
+/** Options of {@linkcode Store.entries}, {@linkcode Store.keys} and {@linkcode Store.values}. */
+export interface IterateOptions {
+  /**
+   * Yield the same arrays at every step, overwritten in place (sorted-btree's `reusedArray`):
+   * one `[key, value]` tuple, one value array, and one key array per key length, so a walk
+   * allocates nothing per entry. What the caller keeps it must copy; an array yielded earlier
+   * changes as the walk goes on. A store without a reusing walk ignores it and yields copies.
+   */
+  readonly reuse?: boolean;
 }
 
 /** One batch of entries and the cursor to continue from. */
@@ -54,8 +65,10 @@ export interface Batch {
 }
 
 /**
- * A key-value store of byte keys and byte values. Returned bytes are always copies; a call
- * that throws a `StoreError` leaves the store unchanged.
+ * A key-value store of byte keys and byte values. Returned bytes are always copies (carved
+ * from a shared slab, see `allocBytes`); a call that throws a `StoreError` leaves the
+ * store unchanged. The read path of hot loops is {@linkcode Store.getInto}, which copies into
+ * the caller's buffer and allocates nothing.
  *
  * @example
  * ```ts
@@ -79,6 +92,20 @@ export interface Store {
   readonly size: number;
   /** A copy of the value of `key`, or `undefined` when absent. */
   get(key: Uint8Array): Uint8Array | undefined;
+  /**
+   * Copies the value of `key` into `out` at `offset`, allocating nothing (the kernel's
+   * `BPF_MAP_LOOKUP_ELEM`, which copies into the caller's buffer).
+   *
+   * @param key The key.
+   * @param out Where the value goes.
+   * @param offset Where in `out` it starts (default 0).
+   * @param flags `0` (default), or `F_LOCK` for a read under the value's lock where
+   * `capabilities.lock`.
+   * @returns `true` with the value copied when present; `false`, `out` untouched, when absent.
+   * @throws {StoreError} `EINVAL` for bad flags, a bad key, or no room in `out` (for a store of
+   * one value length checked whether or not the key is present, else for the value found).
+   */
+  getInto(key: Uint8Array, out: Uint8Array, offset?: number, flags?: number): boolean;
   /** Whether `key` is present. */
   has(key: Uint8Array): boolean;
   /** Creates or updates `key` according to `flags` (`ANY`, `NOEXIST`, `EXIST`, `F_LOCK`). */
@@ -93,12 +120,15 @@ export interface Store {
    * the last.
    */
   nextKey(key?: Uint8Array): Uint8Array | undefined;
-  /** Every entry, as copies. */
-  entries(): IterableIterator<[Uint8Array, Uint8Array]>;
-  /** Every key, as copies. */
-  keys(): IterableIterator<Uint8Array>;
-  /** Every value, as copies. */
-  values(): IterableIterator<Uint8Array>;
+  /**
+   * Every entry, as copies (or reused arrays, with `{ reuse: true }`). The consumer may delete
+   * any key during the walk; every key present throughout is yielded once.
+   */
+  entries(options?: IterateOptions): IterableIterator<[Uint8Array, Uint8Array]>;
+  /** Every key, in the order of `entries()`. */
+  keys(options?: IterateOptions): IterableIterator<Uint8Array>;
+  /** Every value, in the order of `entries()`. */
+  values(options?: IterateOptions): IterableIterator<Uint8Array>;
   /** Same as {@linkcode Store.entries}. */
   [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]>;
   /**
@@ -111,10 +141,28 @@ export interface Store {
   /** The bytes of the buffers this store holds, slack included. */
   memoryUsage(): number;
   /**
+   * Releases what the store holds outside this realm's memory (a kernel map's fd, a shared
+   * map's attachment); a no-op for the in-memory stores. Calls after `close` are the store's
+   * to refuse. Also `[Symbol.dispose]`, so `using store = openStore(...)` closes it.
+   */
+  close(): void;
+  /** Same as {@linkcode Store.close}. */
+  [Symbol.dispose](): void;
+  /**
    * Optional: the store's own memory layout drawn as annotated text (the explorer's `dump`).
    * Stores without it are shown as a generic entry table.
    */
   describe?(): string;
+  /**
+   * Optional: walks the whole structure and throws when an invariant does not hold (as
+   * sorted-btree's `checkValid`). The conformance suite calls it after every operation.
+   */
+  checkValid?(): void;
+  /**
+   * Optional, for stores with prefix queries: the longest present key that is a prefix of
+   * `key` (a copy), or `undefined` when none is.
+   */
+  longestPrefixOf?(key: Uint8Array): Uint8Array | undefined;
 }
 
 /**
@@ -140,8 +188,15 @@ export interface Backend<Options = Record<string, unknown>> {
   readonly name: string;
   /** One line saying what the store is. */
   readonly summary: string;
-  /** Opens a new, empty store. Bad options are `EINVAL`. */
+  /**
+   * Opens a new, empty store. Options are checked as a whole (`checkOptions`): an
+   * unknown name or a wrong type is `EINVAL`, sizes the machine cannot allocate `ENOMEM`.
+   */
   create(options?: Partial<Options>): Store;
 }
+
+/** A backend of any options type, as catalogs, tools and the conformance suite hold them. */
+// deno-lint-ignore no-explicit-any
+export type AnyBackend = Backend<any>;
 
 export type { ErrorCode };

@@ -4,14 +4,16 @@
  * @module
  */
 
+import { checkLookup, checkRoom } from "./check.ts";
 import { lookupBatch } from "./lookup_batch.ts";
-import type { Batch, BatchOptions, Store } from "./store.ts";
+import type { Batch, BatchOptions, IterateOptions, Store } from "./store.ts";
 
 /**
  * A base class for stores: `extends StoreBase implements Store`, then implement the rest of
  * {@linkcode Store}; `keys()`, `values()` and `[Symbol.iterator]()` follow from `entries()`,
- * and `lookupBatch` is the generic batch built on `nextKey`. Override any of them with a
- * native version.
+ * `getInto` copies what `get` returns, `lookupBatch` is the generic batch built on `nextKey`,
+ * and `close()` does nothing. Override any of them with a native version (a store's own
+ * `getInto` should allocate nothing: it is the read path of hot loops).
  *
  * @example A store of one fixed key
  * ```ts
@@ -55,25 +57,50 @@ import type { Batch, BatchOptions, Store } from "./store.ts";
  * store.set(new Uint8Array([7]), new Uint8Array([1]));
  * assert.deepEqual([...store.keys()], [new Uint8Array([7])]);
  * assert.equal(store.lookupBatch(undefined, 4).keys.length, 1);
+ * const out = new Uint8Array(1);
+ * assert.equal(store.getInto(new Uint8Array([7]), out), true);
+ * assert.deepEqual(out, new Uint8Array([1]));
  * ```
  */
 export abstract class StoreBase {
   /**
-   * Every key, as copies, in the order of `entries()`.
+   * Copies the value of `key` into `out` at `offset`: the default built on `get`, which
+   * allocates the copy it then copies. Stores override it with a native version.
    *
-   * @returns An iterator of keys.
+   * @param key The key.
+   * @param out Where the value goes.
+   * @param offset Where in `out` it starts.
+   * @param flags `0`, or `F_LOCK` where `capabilities.lock`.
+   * @returns `true` when present and copied; `false`, `out` untouched, when absent.
+   * @throws {StoreError} `EINVAL` for bad flags, a bad key, or no room in `out`.
    */
-  *keys(this: Store): IterableIterator<Uint8Array> {
-    for (const [key] of this.entries()) yield key;
+  getInto(this: Store, key: Uint8Array, out: Uint8Array, offset = 0, flags = 0): boolean {
+    checkLookup(this.capabilities, key, out, offset, flags);
+    const value = this.get(key);
+    if (value === undefined) return false;
+    checkRoom(out, offset, value.length);
+    out.set(value, offset);
+    return true;
   }
 
   /**
-   * Every value, as copies, in the order of `entries()`.
+   * Every key, in the order of `entries()`.
    *
+   * @param options `reuse: true` is passed on to `entries()`.
+   * @returns An iterator of keys.
+   */
+  *keys(this: Store, options?: IterateOptions): IterableIterator<Uint8Array> {
+    for (const [key] of this.entries(options)) yield key;
+  }
+
+  /**
+   * Every value, in the order of `entries()`.
+   *
+   * @param options `reuse: true` is passed on to `entries()`.
    * @returns An iterator of values.
    */
-  *values(this: Store): IterableIterator<Uint8Array> {
-    for (const [, value] of this.entries()) yield value;
+  *values(this: Store, options?: IterateOptions): IterableIterator<Uint8Array> {
+    for (const [, value] of this.entries(options)) yield value;
   }
 
   /**
@@ -101,5 +128,13 @@ export abstract class StoreBase {
     options?: BatchOptions,
   ): Batch {
     return lookupBatch(this, cursor, count, options);
+  }
+
+  /** Releases nothing: the default for stores that hold only memory. */
+  close(): void {}
+
+  /** Same as `close()`, so `using store = ...` closes the store at the end of its scope. */
+  [Symbol.dispose](this: Store): void {
+    this.close();
   }
 }

@@ -18,15 +18,21 @@
  * ```
  */
 export const ERRNO = {
+  EPERM: -1,
   ENOENT: -2,
   E2BIG: -7,
+  EBADF: -9,
   EAGAIN: -11,
   ENOMEM: -12,
   EBUSY: -16,
   EEXIST: -17,
   EINVAL: -22,
   ENOSPC: -28,
+  ENOTSOCK: -88,
   EOPNOTSUPP: -95,
+  // The kernel's internal "operation not supported" (include/linux/errno.h), which bpf(2)
+  // returns to user space for, e.g., LOOKUP_AND_DELETE on an LPM trie.
+  ENOTSUPP: -524,
 } as const;
 
 /** A symbolic error code, one of the keys of {@linkcode ERRNO}. */

@@ -5,13 +5,14 @@
  * @module
  */
 
+import { allocBytes } from "./pool.ts";
 import { StoreError } from "./store_error.ts";
 
 /**
  * Encodes an integer key as 4 little-endian bytes.
  *
  * @param key An integer in 0..2^32-1.
- * @returns A new 4-byte array.
+ * @returns A new 4-byte array (from {@linkcode allocBytes}: cheap under Deno too).
  * @throws {StoreError} `EINVAL` when `key` is not a u32.
  *
  * @example
@@ -26,7 +27,12 @@ export function u32Key(key: number): Uint8Array {
   if (!Number.isInteger(key) || key < 0 || key > 0xffff_ffff) {
     throw new StoreError("EINVAL", `key ${key} is not a u32`);
   }
-  return new Uint8Array([key & 0xff, (key >>> 8) & 0xff, (key >>> 16) & 0xff, key >>> 24]);
+  const out = allocBytes(4);
+  out[0] = key & 0xff;
+  out[1] = (key >>> 8) & 0xff;
+  out[2] = (key >>> 16) & 0xff;
+  out[3] = key >>> 24;
+  return out;
 }
 
 /**

@@ -4,10 +4,9 @@
  * @module
  */
 
+import { hexSpaced as hex } from "@kvkit/internal";
 import { HEADER_SIZE, HIGH_LO, LOW_LO, MAX_KEYS } from "./_layout.ts";
 import type { Traits } from "./traits.ts";
-
-const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, "0")).join(" ");
 
 // One character per key: bit `k` of the u64 at `off`.
 function bitRow(bytes: Uint8Array, off: number): string {

@@ -17,7 +17,7 @@ const DOTTED_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[
  * @returns The address as a u32.
  * @throws {StoreError} `EINVAL` when `text` is not four decimal octets 0..255.
  *
- * @example
+ * @example Parsing a dotted quad, and an octet out of range
  * ```ts
  * import { parseIPv4 } from "@kvkit/traits";
  * import assert from "node:assert/strict";
@@ -44,7 +44,7 @@ export function parseIPv4(text: string): number {
  * @returns The dotted quad, e.g. `"192.0.2.1"`.
  * @throws {StoreError} `EINVAL` when `address` is not a u32.
  *
- * @example
+ * @example Formatting an address
  * ```ts
  * import { formatIPv4 } from "@kvkit/traits";
  * import assert from "node:assert/strict";

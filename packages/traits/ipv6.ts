@@ -45,7 +45,7 @@ function groups(part: string, text: string): number[] {
  * @returns A new 16-byte array.
  * @throws {StoreError} `EINVAL` when `text` is not an IPv6 address.
  *
- * @example
+ * @example Parsing a compressed address, and two '::'
  * ```ts
  * import { parseIPv6 } from "@kvkit/traits";
  * import assert from "node:assert/strict";
@@ -83,7 +83,7 @@ export function parseIPv6(text: string): Uint8Array {
  * @returns The canonical text.
  * @throws {StoreError} `EINVAL` when `bytes` is not 16 bytes long.
  *
- * @example
+ * @example Formatting with the longest zero run as '::'
  * ```ts
  * import { formatIPv6, parseIPv6 } from "@kvkit/traits";
  * import assert from "node:assert/strict";

@@ -29,9 +29,41 @@
  * @module
  */
 
+import type { Backend } from "@kvkit/store";
+import { traitsBackend, type TraitsStoreOptions } from "./traits_backend.ts";
+
 export * from "./traits.ts";
 export * from "./profile.ts";
 export * from "./ipv4.ts";
 export * from "./ipv6.ts";
 export * from "./uuid.ts";
-export * from "./traits_store.ts";
+export * from "./traits_backend.ts";
+
+/**
+ * The package as a plugin: `loadBackend("@kvkit/traits")` finds this (it is
+ * {@linkcode traitsBackend}).
+ *
+ * @example Opening a traits store through the plugin entry
+ * ```ts
+ * import { backend } from "@kvkit/traits";
+ * import { u32Key } from "@kvkit/store";
+ * import assert from "node:assert/strict";
+ *
+ * const store = backend.create({ capacity: 32 });
+ * store.set(u32Key(5), new Uint8Array([1, 2]));
+ * assert.equal(backend.name, "traits");
+ * assert.deepEqual(store.get(u32Key(5)), new Uint8Array([1, 2]));
+ * ```
+ */
+export const backend: Backend<TraitsStoreOptions> = traitsBackend;
+// The contract types this package's signatures use, so its documentation is complete.
+export type {
+  Backend,
+  Batch,
+  BatchOptions,
+  Capabilities,
+  IterateOptions,
+  SizeRange,
+  Store,
+  StoreBase,
+} from "@kvkit/store";

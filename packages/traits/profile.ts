@@ -105,6 +105,15 @@ export const PROFILES: Readonly<Record<ProfileName, TraitProfile>> = Object.free
 
 const BUILTIN: ReadonlySet<TraitProfile> = new Set(Object.values(PROFILES));
 
+// A bad profile as text for a message, whatever it is: JSON.stringify throws on a BigInt.
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /**
  * Resolves a profile given by name, by its three sizes, or as a profile object.
  *
@@ -113,7 +122,7 @@ const BUILTIN: ReadonlySet<TraitProfile> = new Set(Object.values(PROFILES));
  * @returns The profile (a built-in one when the sizes match one).
  * @throws {StoreError} `EINVAL` for an unknown name or bad sizes.
  *
- * @example
+ * @example Profiles by name, by sizes, and invalid ones
  * ```ts
  * import { traitProfile, PROFILE_0_4_16 } from "@kvkit/traits";
  * import assert from "node:assert/strict";
@@ -142,7 +151,7 @@ export function traitProfile(spec: TraitProfile | string | readonly number[]): T
     sizes = (spec as Partial<TraitProfile>).sizes;
   }
   if (!Array.isArray(sizes) || sizes.length !== 3) {
-    throw new StoreError("EINVAL", `profile ${JSON.stringify(spec)} is not three sizes`);
+    throw new StoreError("EINVAL", `profile ${show(spec)} is not three sizes`);
   }
   const [a, b, c] = sizes as unknown[];
   const ok = (n: unknown, min: number): n is number =>
@@ -150,9 +159,7 @@ export function traitProfile(spec: TraitProfile | string | readonly number[]): T
   if (!ok(a, 0) || !ok(b, a + 1) || !ok(c, b + 1)) {
     throw new StoreError(
       "EINVAL",
-      `profile sizes ${
-        JSON.stringify(sizes)
-      } are not strictly ascending integers in 0..${MAX_VALUE_SIZE}`,
+      `profile sizes ${show(sizes)} are not strictly ascending integers in 0..${MAX_VALUE_SIZE}`,
     );
   }
   for (const p of Object.values(PROFILES)) {

@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { hex } from "@kvkit/internal";
 import { ERRNO, isStoreError } from "@kvkit/store";
 import { Traits } from "./traits.ts";
 
@@ -20,8 +21,6 @@ interface Line {
   bytes?: string;
 }
 
-const hex = (b: Uint8Array): string =>
-  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const unhex = (s: string): Uint8Array =>
   Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
 

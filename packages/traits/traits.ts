@@ -4,7 +4,7 @@
  * @module
  */
 
-import { StoreError } from "@kvkit/store";
+import { checkOptions, StoreError } from "@kvkit/store";
 import * as layout from "./_layout.ts";
 import { describeTraits } from "./_describe.ts";
 import { PROFILE_2_4_8, type ProfileName, type TraitProfile, traitProfile } from "./profile.ts";
@@ -46,8 +46,30 @@ const TABLE_SIZE = 4 * MAX_KEYS;
 // "not set" and every plane offset 0, which sends the fast paths to the general one.
 const EMPTY_TABLE = new Int32Array(TABLE_SIZE);
 
+/** The option names of {@linkcode Traits.init} and {@linkcode Traits.open}. */
+const OPTION_NAMES: readonly string[] = ["capacity", "profile"];
+
 function badKey(key: unknown): StoreError {
-  return new StoreError("EINVAL", `key ${key} is not an integer in 0..${MAX_KEYS - 1}`);
+  return new StoreError("EINVAL", `key ${String(key)} is not an integer in 0..${MAX_KEYS - 1}`);
+}
+
+// Whether `buffer` was detached (transferred): its views then read as empty and a DataView
+// over it cannot be made.
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new DataView(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// What every operation answers once the area's buffer is detached (transferred to a Worker,
+// `ArrayBuffer.prototype.transfer`) or a resizable buffer shrank below it: the DataView
+// reads would throw a TypeError.
+function goneError(): StoreError {
+  return new StoreError("EINVAL", "the area's buffer is detached or was shrunk below the area");
 }
 
 // A little-endian 32-bit word of a byte array, as a signed int (bit operations do not mind).
@@ -125,7 +147,7 @@ function peekSlot(
  *
  * Every method validates before it writes, so a call that throws leaves the bytes unchanged.
  *
- * @example
+ * @example Metadata in a packet's headroom
  * ```ts
  * import { Traits } from "@kvkit/traits";
  * import assert from "node:assert/strict";
@@ -192,11 +214,19 @@ export class Traits {
     options: Partial<TraitsOptions> | undefined,
     short: "ENOMEM" | "EINVAL",
   ): [number, TraitProfile] {
+    if (options !== undefined) checkOptions("traits", options, OPTION_NAMES);
     if (!(area instanceof Uint8Array)) throw new StoreError("EINVAL", "area is not a Uint8Array");
-    const profile = traitProfile(options?.profile ?? PROFILE_2_4_8);
-    const capacity = options?.capacity ?? area.length;
+    // A detached buffer's views read as empty: only then is the buffer itself looked at.
+    if (area.length === 0 && isDetached(area.buffer)) throw goneError();
+    // Only a missing option takes its default: null is a wrong type, EINVAL like any other.
+    const spec = options?.profile;
+    const profile = traitProfile(spec === undefined ? PROFILE_2_4_8 : spec);
+    const capacity = options?.capacity === undefined ? area.length : options.capacity;
     if (!Number.isInteger(capacity) || capacity < 0 || capacity > area.length) {
-      throw new StoreError("EINVAL", `capacity ${capacity} is not an integer in 0..${area.length}`);
+      throw new StoreError(
+        "EINVAL",
+        `capacity ${String(capacity)} is not an integer in 0..${area.length}`,
+      );
     }
     if (capacity < HEADER_SIZE) {
       throw new StoreError(short, `capacity ${capacity} is below the ${HEADER_SIZE}-byte header`);
@@ -213,7 +243,7 @@ export class Traits {
    * @throws {StoreError} `ENOMEM` when the capacity is below 16 bytes; `EINVAL` for a capacity
    * above the area's length or a bad profile.
    *
-   * @example
+   * @example Initialising an area, and one below the header
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -241,7 +271,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` when the capacity is below 16 bytes or above the area's
    * length, the profile is bad, or the header's used size exceeds the capacity.
    *
-   * @example
+   * @example Opening received bytes, and a forged header
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -274,7 +304,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key or area, a value that is not 4 bytes or that
    * would lie past the area; `ENOENT` when the key is not set.
    *
-   * @example
+   * @example Reading a u32 straight from bytes
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -309,7 +339,7 @@ export class Traits {
    * @returns The value.
    * @throws {StoreError} as {@linkcode Traits.peekU32}.
    *
-   * @example
+   * @example Reading a u16 straight from bytes
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -342,7 +372,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key or area, or a value that would lie past the
    * area; `ENOENT` when the key is not set; `ENOSPC` when `out` is too short.
    *
-   * @example
+   * @example Reading any value straight from bytes
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -389,7 +419,7 @@ export class Traits {
    * Bytes of the offset table this object holds beside the area: 0 until a header is read
    * a second time, then 1024 (four Int32 per key), kept for later headers.
    *
-   * @example
+   * @example The offset table, built on the second read
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -413,7 +443,7 @@ export class Traits {
    * @throws {StoreError} `ENOSPC` below the used size; `EINVAL` for a non-integer or above the
    * area's length.
    *
-   * @example
+   * @example Growing and shrinking the capacity
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -449,8 +479,15 @@ export class Traits {
   // capacity, so no read or move ever leaves the store. Returns whether the header changed.
   #sync(): boolean {
     const v = this.#view;
-    const high0 = v.getInt32(HIGH_LO, true), low0 = v.getInt32(LOW_LO, true);
-    const high1 = v.getInt32(HIGH_HI, true), low1 = v.getInt32(LOW_HI, true);
+    let high0: number, low0: number, high1: number, low1: number;
+    try {
+      high0 = v.getInt32(HIGH_LO, true);
+      low0 = v.getInt32(LOW_LO, true);
+      high1 = v.getInt32(HIGH_HI, true);
+      low1 = v.getInt32(LOW_HI, true);
+    } catch {
+      throw goneError();
+    }
     if (
       high0 === this.#high0 && low0 === this.#low0 && high1 === this.#high1 &&
       low1 === this.#low1 && this.#used !== 0
@@ -496,11 +533,17 @@ export class Traits {
   // Whether the header words that can move `key` (bits 0..31 of both words for a key below
   // 32, all four halves above) are still those the table was built for. Read through the
   // DataView: an Int32Array over the header measured slower, and needs 4-byte alignment.
+  // A detached buffer makes the reads throw: the slow path's #sync says so as a StoreError.
   #current(key: number): boolean {
     const v = this.#view;
-    return v.getInt32(HIGH_LO, true) === this.#high0 && v.getInt32(LOW_LO, true) === this.#low0 &&
-      (key < HALF_BITS ||
-        (v.getInt32(HIGH_HI, true) === this.#high1 && v.getInt32(LOW_HI, true) === this.#low1));
+    try {
+      return v.getInt32(HIGH_LO, true) === this.#high0 &&
+        v.getInt32(LOW_LO, true) === this.#low0 &&
+        (key < HALF_BITS ||
+          (v.getInt32(HIGH_HI, true) === this.#high1 && v.getInt32(LOW_HI, true) === this.#low1));
+    } catch {
+      return false;
+    }
   }
 
   // The slot of `key`. The hot path: one table load, the key check and two or four header
@@ -630,7 +673,7 @@ export class Traits {
    * @returns `true` when set.
    * @throws {StoreError} `EINVAL` for a key outside 0..63.
    *
-   * @example
+   * @example A flag key is present
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -652,7 +695,7 @@ export class Traits {
    * @returns The length in bytes, or `undefined` when the key is not set.
    * @throws {StoreError} `EINVAL` for a key outside 0..63.
    *
-   * @example
+   * @example The length of a value, or undefined
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -669,15 +712,17 @@ export class Traits {
   }
 
   /**
-   * Copies the value of `key` into `out` (the RFC's `trait_get`), without allocating.
+   * Copies the value of `key` into `out` at `offset` (the RFC's `trait_get`), without
+   * allocating.
    *
    * @param key 0..63.
-   * @param out Where to copy the value; at least as long as the value.
+   * @param out Where to copy the value; at least `offset` + the value's length bytes.
+   * @param offset Where in `out` the value starts (default 0).
    * @returns The value's length.
-   * @throws {StoreError} `EINVAL` for a bad key; `ENOENT` when it is not set; `ENOSPC` when
-   * `out` is shorter than the value.
+   * @throws {StoreError} `EINVAL` for a bad key or offset; `ENOENT` when it is not set;
+   * `ENOSPC` when `out` has no room for the value.
    *
-   * @example
+   * @example Copying a value out, and a buffer too small
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -691,17 +736,30 @@ export class Traits {
    * assert.throws(() => t.get(10, out), { code: "ENOENT" });
    * ```
    */
-  get(key: number, out: Uint8Array): number {
+  get(key: number, out: Uint8Array, offset = 0): number {
     const slot = this.#find(key);
     const code = slot & CODE_MASK;
     if (code === 0) throw new StoreError("ENOENT", `key ${key} is not set`);
     const len = this.#codeSize[code]!;
-    if (!(out instanceof Uint8Array) || out.length < len) {
-      throw new StoreError("ENOSPC", `key ${key} holds ${len} bytes, out has ${out?.length}`);
+    if (
+      !(out instanceof Uint8Array) || typeof offset !== "number" || offset >>> 0 !== offset ||
+      offset + len > out.length
+    ) {
+      if (!Number.isInteger(offset) || offset < 0) {
+        throw new StoreError("EINVAL", `offset ${String(offset)} is not a non-negative integer`);
+      }
+      // Else the value fits unless this says otherwise: an offset past 2^32 - 1 fails only
+      // the cheap u32 test, and is good in an `out` over 4 GiB (Deno makes them).
+      if (!(out instanceof Uint8Array) || offset + len > out.length) {
+        throw new StoreError(
+          "ENOSPC",
+          `key ${key} holds ${len} bytes, out has ${out?.length} from offset ${offset}`,
+        );
+      }
     }
     const a = this.#area;
     // A byte loop: values are a few bytes and a subarray() would allocate.
-    for (let i = 0, off = slot >>> OFFSET_SHIFT; i < len; i++) out[i] = a[off + i]!;
+    for (let i = 0, off = slot >>> OFFSET_SHIFT; i < len; i++) out[offset + i] = a[off + i]!;
     return len;
   }
 
@@ -714,7 +772,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key or a length not in the profile; `EBUSY` when
    * the key is set with another length; `ENOSPC` when a new key does not fit the capacity.
    *
-   * @example
+   * @example Values packed in key order, and a full area
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -741,7 +799,7 @@ export class Traits {
    * @param key 0..63.
    * @throws {StoreError} `EINVAL` for a bad key; `ENOENT` when it is not set.
    *
-   * @example
+   * @example Deleting a key frees its bytes
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -773,7 +831,7 @@ export class Traits {
   /**
    * Removes every key (zeroes the header, as `init` does).
    *
-   * @example
+   * @example Clearing every key
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -785,6 +843,7 @@ export class Traits {
    * ```
    */
   clear(): void {
+    if (this.#area.length < HEADER_SIZE) throw goneError();
     this.#area.fill(0, 0, HEADER_SIZE);
     this.#sync();
   }
@@ -796,7 +855,7 @@ export class Traits {
    * @returns The next set key, or -1 when there is none.
    * @throws {StoreError} `EINVAL` for a key outside -1..63.
    *
-   * @example
+   * @example Walking the keys in ascending order
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -810,18 +869,25 @@ export class Traits {
    */
   nextKey(key = -1): number {
     if (!(Number.isInteger(key) && key >= -1 && key < MAX_KEYS)) {
-      throw new StoreError("EINVAL", `key ${key} is not an integer in -1..${MAX_KEYS - 1}`);
+      throw new StoreError(
+        "EINVAL",
+        `key ${String(key)} is not an integer in -1..${MAX_KEYS - 1}`,
+      );
     }
     const v = this.#view;
     const start = key + 1;
-    if (start < HALF_BITS) {
-      const m = (v.getInt32(HIGH_LO, true) | v.getInt32(LOW_LO, true)) & (-1 << start);
-      if (m !== 0) return 31 - Math.clz32(m & -m);
+    try {
+      if (start < HALF_BITS) {
+        const m = (v.getInt32(HIGH_LO, true) | v.getInt32(LOW_LO, true)) & (-1 << start);
+        if (m !== 0) return 31 - Math.clz32(m & -m);
+      }
+      if (start >= MAX_KEYS) return -1;
+      const from = start < HALF_BITS ? 0 : start - HALF_BITS;
+      const m = (v.getInt32(HIGH_HI, true) | v.getInt32(LOW_HI, true)) & (-1 << from);
+      return m === 0 ? -1 : HALF_BITS + 31 - Math.clz32(m & -m);
+    } catch {
+      throw goneError();
     }
-    if (start >= MAX_KEYS) return -1;
-    const from = start < HALF_BITS ? 0 : start - HALF_BITS;
-    const m = (v.getInt32(HIGH_HI, true) | v.getInt32(LOW_HI, true)) & (-1 << from);
-    return m === 0 ? -1 : HALF_BITS + 31 - Math.clz32(m & -m);
   }
 
   /**
@@ -833,7 +899,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key or a value that is not 2 bytes; `ENOENT` when
    * the key is not set.
    *
-   * @example
+   * @example A u16 in either byte order
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -862,7 +928,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key, value or profile; `EBUSY`/`ENOSPC` as
    * {@linkcode Traits.set}.
    *
-   * @example
+   * @example Writing a u16 big-endian, and a value out of range
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -887,7 +953,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key or a value that is not 4 bytes; `ENOENT` when
    * the key is not set.
    *
-   * @example
+   * @example A u32, and reading it at the wrong width
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -919,7 +985,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key, value or profile; `EBUSY`/`ENOSPC` as
    * {@linkcode Traits.set}.
    *
-   * @example
+   * @example Writing a u32 little-endian
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -943,7 +1009,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key or a value that is not 8 bytes; `ENOENT` when
    * the key is not set.
    *
-   * @example
+   * @example The largest u64
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -971,7 +1037,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key, value or profile; `EBUSY`/`ENOSPC` as
    * {@linkcode Traits.set}.
    *
-   * @example
+   * @example Writing a u64 big-endian, and a negative value
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -996,7 +1062,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key or a profile without 0-size values; `EBUSY`
    * when the key holds a value (never `ENOSPC`: a flag takes no bytes).
    *
-   * @example
+   * @example A flag key in a profile with a zero size
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -1020,7 +1086,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad address, key or profile; `EBUSY`/`ENOSPC` as
    * {@linkcode Traits.set}.
    *
-   * @example
+   * @example An IPv4 address is a big-endian u32
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -1042,7 +1108,7 @@ export class Traits {
    * @returns The dotted quad.
    * @throws {StoreError} as {@linkcode Traits.getU32}.
    *
-   * @example
+   * @example Reading a u32 as an IPv4 address
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -1064,7 +1130,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad address, key or profile; `EBUSY`/`ENOSPC` as
    * {@linkcode Traits.set}.
    *
-   * @example
+   * @example Storing an IPv6 address, formatted back canonically
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -1086,7 +1152,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad key or a value that is not 16 bytes; `ENOENT` when
    * the key is not set.
    *
-   * @example
+   * @example The loopback address
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -1109,7 +1175,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for a bad UUID, key or profile; `EBUSY`/`ENOSPC` as
    * {@linkcode Traits.set}.
    *
-   * @example
+   * @example Storing a UUID, formatted back in lower case
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -1130,7 +1196,7 @@ export class Traits {
    * @returns The lowercase UUID text.
    * @throws {StoreError} as {@linkcode Traits.getIPv6}.
    *
-   * @example
+   * @example Reading 16 bytes as a UUID
    * ```ts
    * import { parseUuid, Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -1238,7 +1304,7 @@ export class Traits {
    * @throws {StoreError} `EINVAL` for bad keys; `ENOENT` when a key is not set; `ENOSPC`
    * when `out` is too short.
    *
-   * @example
+   * @example Reading consecutive keys in one call
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -1277,7 +1343,7 @@ export class Traits {
    *
    * @returns `usedSize` bytes.
    *
-   * @example
+   * @example The used bytes of the area
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
@@ -1296,14 +1362,14 @@ export class Traits {
    *
    * @returns A multi-line description.
    *
-   * @example
+   * @example Drawing the header and the values
    * ```ts
    * import { Traits } from "@kvkit/traits";
    * import assert from "node:assert/strict";
    *
    * const t = Traits.init(new Uint8Array(32));
    * t.setU32(7, 1, true);
-   * assert.match(t.describe(), /key\s+7 +4 B/);
+   * assert.ok(t.describe().split("\n").includes("  @16..19   key  7  4 B  01 00 00 00"));
    * ```
    */
   describe(): string {

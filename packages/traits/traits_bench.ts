@@ -8,12 +8,16 @@
 // 2. "one field of a 12-field record": the traits area of a packet's metadata against the same
 //    record encoded with msgpackr and cbor-x, decoded and one field read - what a JS user would
 //    do instead. 64 different records in rotation, one read per iteration.
+// 3. "Store contract": the same reads through `traitsBackend.create()` - `getInto` into the
+//    caller's buffer vs the pooled copy of `get`, and a walk with `entries()` vs
+//    `entries({ reuse: true })` - 64 keys of 4 bytes, 1024 reads or entries per iteration.
 // The pure-JS entry points: the package root probes the environment for a native addon.
 import { pack } from "msgpackr/pack";
 import { unpack } from "msgpackr/unpack";
 import { encode } from "cbor-x/encode";
 import { decode } from "cbor-x/decode";
-import { Traits } from "@kvkit/traits";
+import { Traits, traitsBackend } from "@kvkit/traits";
+import { u32Key } from "@kvkit/store";
 
 // --- 1. typed get vs DataView ---------------------------------------------------------------
 const area = new Uint8Array(128);
@@ -124,6 +128,41 @@ Deno.bench("msgpackr: unpack + read field", { group: "one field of a 12-field re
 
 Deno.bench("cbor-x: decode + read field", { group: "one field of a 12-field record" }, () => {
   sink = (decode(cbors[r++ & 63]!) as { flowHash: number }).flowHash;
+});
+
+// --- 3. through the Store contract ----------------------------------------------------------
+const store = traitsBackend.create();
+for (let k = 0; k < 64; k++) store.set(u32Key(k), new Uint8Array([k, 0, 0, 0]));
+const storeKeys = Array.from({ length: 64 }, (_, k) => u32Key(k));
+const storeOut = new Uint8Array(4);
+const STORE_OPS = 1024;
+
+Deno.bench("store.getInto", { group: "Store contract", baseline: true }, () => {
+  let s = 0;
+  for (let i = 0; i < STORE_OPS; i++) {
+    if (store.getInto(storeKeys[i & 63]!, storeOut)) s += storeOut[0]!;
+  }
+  sink = s;
+});
+
+Deno.bench("store.get (pooled copy)", { group: "Store contract" }, () => {
+  let s = 0;
+  for (let i = 0; i < STORE_OPS; i++) s += store.get(storeKeys[i & 63]!)![0]!;
+  sink = s;
+});
+
+Deno.bench("store.entries() (copies), 16 walks", { group: "Store contract" }, () => {
+  let s = 0;
+  for (let i = 0; i < STORE_OPS / 64; i++) for (const [k, v] of store.entries()) s += k[0]! + v[0]!;
+  sink = s;
+});
+
+Deno.bench("store.entries({ reuse: true }), 16 walks", { group: "Store contract" }, () => {
+  let s = 0;
+  for (let i = 0; i < STORE_OPS / 64; i++) {
+    for (const [k, v] of store.entries({ reuse: true })) s += k[0]! + v[0]!;
+  }
+  sink = s;
 });
 
 globalThis.addEventListener("unload", () => {

@@ -2,7 +2,7 @@
 // ENOSPC is reached.
 import { runConformance } from "@kvkit/conformance";
 import type { ErrorCode } from "@kvkit/store";
-import { traitsBackend } from "./traits_store.ts";
+import { traitsBackend } from "./traits_backend.ts";
 
 const HEADER = 16;
 

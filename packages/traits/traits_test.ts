@@ -1,11 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { hex } from "@kvkit/internal";
 import { isStoreError } from "@kvkit/store";
 import { type ProfileName, PROFILES, Traits } from "./mod.ts";
-
-const hex = (b: Uint8Array): string =>
-  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
 // The RFC's layout written independently of the implementation: header words as bigints,
 // values concatenated in ascending key order.

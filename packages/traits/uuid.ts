@@ -4,6 +4,7 @@
  * @module
  */
 
+import { hex } from "@kvkit/internal";
 import { StoreError } from "@kvkit/store";
 
 /** Bytes of a UUID. */
@@ -18,7 +19,7 @@ const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
  * @returns A new 16-byte array.
  * @throws {StoreError} `EINVAL` when `text` is not a UUID.
  *
- * @example
+ * @example Parsing a UUID, and one without dashes
  * ```ts
  * import { parseUuid } from "@kvkit/traits";
  * import assert from "node:assert/strict";
@@ -46,7 +47,7 @@ export function parseUuid(text: string): Uint8Array {
  * @returns The UUID text.
  * @throws {StoreError} `EINVAL` when `bytes` is not 16 bytes long.
  *
- * @example
+ * @example Formatting is lower case
  * ```ts
  * import { formatUuid, parseUuid } from "@kvkit/traits";
  * import assert from "node:assert/strict";
@@ -59,9 +60,6 @@ export function formatUuid(bytes: Uint8Array): string {
   if (!(bytes instanceof Uint8Array) || bytes.length !== UUID_SIZE) {
     throw new StoreError("EINVAL", `UUID needs 16 bytes, got ${bytes?.length}`);
   }
-  let hex = "";
-  for (let i = 0; i < UUID_SIZE; i++) hex += bytes[i]!.toString(16).padStart(2, "0");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
-    hex.slice(20)
-  }`;
+  const h = hex(bytes);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -59,6 +59,11 @@ export class FreeMap {
     for (let key = 0; key < META_ENTRIES; key++) this.markWord(Atomics.load(this.#meta, key));
   }
 
+  /** Forgets the map: the next `sync` rebuilds it from the metadata. */
+  invalidate(): void {
+    this.#deletes = NaN;
+  }
+
   /** Bytes of the slots the map holds as used. */
   get usedBytes(): number {
     return this.#total * SLOT_ALIGN;
@@ -78,7 +83,9 @@ export class FreeMap {
 
   #set(word: number, to: 0 | 1): void {
     const page = word & PAGE_IDX_MASK;
-    const first = ((word >>> PAGE_OFF_SHIFT) & PAGE_OFF_MASK) / SLOT_ALIGN;
+    // A misaligned entry (only a Worker writing the metadata makes one) covers the granule it
+    // starts in.
+    const first = Math.floor(((word >>> PAGE_OFF_SHIFT) & PAGE_OFF_MASK) / SLOT_ALIGN);
     const end = Math.min(
       GRANULES,
       first + slotBytes(((word >>> SIZE_SHIFT) & SIZE_MASK) + 1) / SLOT_ALIGN,

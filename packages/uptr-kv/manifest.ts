@@ -59,7 +59,7 @@ export interface MigrationReport {
  * @param manifest The manifest to check.
  * @throws {StoreError} `EINVAL` naming the first bad entry; `E2BIG` for a size above 4096.
  *
- * @example
+ * @example Refusing a default of the wrong length
  * ```ts
  * import { validateManifest } from "@kvkit/uptr-kv";
  * import assert from "node:assert/strict";

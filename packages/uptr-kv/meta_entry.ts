@@ -38,7 +38,7 @@ export interface Slot {
  * @returns The u32 entry.
  * @throws {StoreError} `EINVAL` when a field is out of range or the slot crosses its page.
  *
- * @example
+ * @example Packing the largest value at page 7
  * ```ts
  * import { decodeMeta, encodeMeta } from "@kvkit/uptr-kv";
  * import assert from "node:assert/strict";
@@ -68,7 +68,7 @@ export function encodeMeta(slot: Slot): number {
  * @returns The slot, or `undefined` when `init` is clear.
  * @throws {StoreError} `EINVAL` when reserved bits are set or the slot crosses its page.
  *
- * @example
+ * @example A round trip, and a reserved bit refused
  * ```ts
  * import { decodeMeta, encodeMeta } from "@kvkit/uptr-kv";
  * import assert from "node:assert/strict";

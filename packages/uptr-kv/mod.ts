@@ -33,11 +33,43 @@
  * @module
  */
 
+import type { Backend } from "@kvkit/store";
+import { uptrKvBackend, type UptrKvStoreOptions } from "./uptr_kv_backend.ts";
+
 export * from "./layout.ts";
 export * from "./meta_entry.ts";
 export * from "./regions.ts";
 export * from "./manifest.ts";
 export * from "./uptr_kv_program.ts";
 export * from "./uptr_kv_owner.ts";
-export * from "./uptr_kv_store.ts";
-export { uptrKvBackend as backend } from "./uptr_kv_store.ts";
+export * from "./uptr_kv_backend.ts";
+// The contract types this package's signatures use, so its documentation is complete.
+export type {
+  Backend,
+  Batch,
+  BatchOptions,
+  Capabilities,
+  IterateOptions,
+  SizeRange,
+  Store,
+  StoreBase,
+} from "@kvkit/store";
+
+/**
+ * The package's backend under the name every plugin exports, so `loadBackend("@kvkit/uptr-kv")`
+ * and the tools open it from this module's specifier; the same object as
+ * {@linkcode uptrKvBackend}.
+ *
+ * @example Opening a store through the package's backend
+ * ```ts
+ * import { backend } from "@kvkit/uptr-kv";
+ * import { u32Key } from "@kvkit/store";
+ * import assert from "node:assert/strict";
+ *
+ * const store = backend.create({ shared: false });
+ * store.set(u32Key(3), new Uint8Array([1, 2]));
+ * assert.equal(backend.name, "uptr-kv");
+ * assert.deepEqual(store.get(u32Key(3)), new Uint8Array([1, 2]));
+ * ```
+ */
+export const backend: Backend<UptrKvStoreOptions> = uptrKvBackend;

@@ -3,12 +3,15 @@
 // does), and against what a user would do instead: postMessage of a Map (structured clone)
 // and the `sharedmap` npm package. Every bench runs OPS operations per iteration and does
 // the same work per operation as its baseline (same bytes, same destination, same use of
-// the result).
+// the result). The "Store view" group reads through the contract (`uptrKvBackend.create`):
+// `getInto` (the hot read path), the copying `get`, and a walk of `entries()` with and without
+// `{ reuse: true }`, each over all 1024 keys per iteration, so the ratios are per entry.
 //
 //   deno bench packages/uptr-kv/uptr_kv_bench.ts
 
 import SharedMap from "sharedmap";
-import { UptrKvOwner, UptrKvProgram } from "./mod.ts";
+import { u32Key } from "@kvkit/store";
+import { uptrKvBackend, UptrKvOwner, UptrKvProgram } from "./mod.ts";
 
 const OPS = 1000;
 const KEY_SMALL = 1; // 8-byte value
@@ -225,6 +228,35 @@ Deno.bench("structuredClone(Map of 64 x 8 B)", { group: "publish one update" }, 
 });
 Deno.bench("sharedmap set", { group: "publish one update" }, () => {
   for (let i = 0; i < OPS; i++) shared.set("1", "abcdefgh");
+});
+
+// Through the Store contract: 1024 keys (all uptr-kv holds), 8-byte values, consistent mode.
+const view = uptrKvBackend.create();
+const viewKeys = Array.from({ length: 1024 }, (_, k) => u32Key(k));
+for (const key of viewKeys) view.set(key, small);
+const viewOut = new Uint8Array(8);
+Deno.bench("getInto", { group: "Store view, 1024 keys", baseline: true }, () => {
+  let acc = 0;
+  for (const key of viewKeys) {
+    view.getInto(key, viewOut);
+    acc += viewOut[0]!;
+  }
+  sink += acc;
+});
+Deno.bench("get (a copy)", { group: "Store view, 1024 keys" }, () => {
+  let acc = 0;
+  for (const key of viewKeys) acc += view.get(key)![0]!;
+  sink += acc;
+});
+Deno.bench("entries() (copies)", { group: "Store view, 1024 keys" }, () => {
+  let acc = 0;
+  for (const [key, value] of view.entries()) acc += key[0]! + value[0]!;
+  sink += acc;
+});
+Deno.bench("entries({ reuse: true })", { group: "Store view, 1024 keys" }, () => {
+  let acc = 0;
+  for (const [key, value] of view.entries({ reuse: true })) acc += key[0]! + value[0]!;
+  sink += acc;
 });
 
 addEventListener("unload", () => {

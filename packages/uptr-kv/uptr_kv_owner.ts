@@ -6,7 +6,7 @@
  * @module
  */
 
-import { intOption, isStoreError, StoreError } from "@kvkit/store";
+import { checkOptions, intOption, isStoreError, StoreError } from "@kvkit/store";
 import {
   CONTROL_BYTES,
   CTRL_FLAGS,
@@ -16,6 +16,7 @@ import {
   CTRL_MAX_PAGES,
   CTRL_NR_PAGES,
   FLAG_CONSISTENT,
+  INIT_BIT,
   MAX_PAGES,
   META_BYTES,
   META_ENTRIES,
@@ -30,6 +31,7 @@ import { UptrKvProgram } from "./uptr_kv_program.ts";
 import type { Manifest, MigrationReport } from "./manifest.ts";
 import { validateManifest } from "./manifest.ts";
 import {
+  admits,
   firstFit,
   GRANULES,
   largestFree,
@@ -38,9 +40,13 @@ import {
   pack,
   slotBytes,
   slotOf,
+  validWord,
 } from "./_pack.ts";
 import { lockKey, unlockKey } from "./_seqlock.ts";
 import { FreeMap } from "./_free_map.ts";
+import { hexWord } from "@kvkit/internal";
+import { describeOwner } from "./_describe.ts";
+import { internals } from "./_internals.ts";
 
 /** Options of {@linkcode UptrKvOwner}. */
 export interface UptrKvOptions {
@@ -55,11 +61,14 @@ export interface UptrKvOptions {
   maxPages: number;
 }
 
+// The option names the owner reads: checkOptions refuses any other.
+const UPTR_KV_OPTIONS = ["consistent", "shared", "maxPages"] as const;
+
 /** Options of {@linkcode UptrKvOwner.put}. */
 export interface OwnerPutOptions {
   /**
    * When no free run fits and no page can be added, repack every value in the canonical
-   * order (keys ascending, first page with room) and place the new value there; `ENOSPC`
+   * order (by size class, largest first; see `repack`) with the new value; `ENOSPC`
    * only when even that does not fit. Default `false`.
    */
   readonly repack?: boolean;
@@ -132,8 +141,12 @@ function grow(buf: RegionBuffer, bytes: number): void {
   else buf.grow(bytes);
 }
 
-function hex(word: number): string {
-  return "0x" + (word >>> 0).toString(16).padStart(8, "0");
+function corrupt(key: number, word: number): StoreError {
+  return new StoreError(
+    "EINVAL",
+    `metadata entry of key ${key} is corrupt (${hexWord(word)}): something other than the owner ` +
+      `and its programs wrote the shared metadata; delete or overwrite the key to recover`,
+  );
 }
 
 /**
@@ -157,7 +170,7 @@ function hex(word: number): string {
  * | compact(page), repack, applyManifest | O(1024 + bytes moved) |
  * | size, usage | O(1024) |
  *
- * @example
+ * @example A full page makes the data region grow
  * ```ts
  * import { UptrKvOwner } from "@kvkit/uptr-kv";
  * import assert from "node:assert/strict";
@@ -183,6 +196,12 @@ export class UptrKvOwner {
   readonly #buf: RegionBuffer;
   #data: Uint8Array;
   #manifest: Manifest | undefined;
+  // The owner's own copies of the control words only it writes (pages allocated, manifests
+  // applied, manifest version): any Worker can write the control region, so the owner never
+  // reads them back, and it republishes the page count on every commit.
+  #pages = 1;
+  #generation = 0;
+  #version = 0;
   // Free space as of the owner's commits; rebuilt from the metadata after a program delete.
   readonly #free: FreeMap;
 
@@ -190,14 +209,16 @@ export class UptrKvOwner {
    * Creates a store with one data page.
    *
    * @param options Consistency, shared or plain buffers, and the page limit.
-   * @throws {StoreError} `EINVAL` for bad options.
+   * @throws {StoreError} `EINVAL` for options that are not an object, an unknown option name,
+   * or a bad value.
    */
-  constructor(options: Partial<UptrKvOptions> = {}) {
-    const { consistent = true, shared = true } = options;
+  constructor(options?: Partial<UptrKvOptions>) {
+    const o = checkOptions("uptr-kv", options, UPTR_KV_OPTIONS);
+    const { consistent = true, shared = true } = o;
     if (typeof consistent !== "boolean" || typeof shared !== "boolean") {
       throw new StoreError("EINVAL", "consistent and shared must be booleans");
     }
-    this.maxPages = intOption("maxPages", options.maxPages, MAX_PAGES, 1, MAX_PAGES);
+    this.maxPages = intOption("maxPages", o.maxPages, MAX_PAGES, 1, MAX_PAGES);
     this.consistent = consistent;
     const meta = allocate(shared, META_BYTES, META_BYTES);
     const control = allocate(shared, CONTROL_BYTES, CONTROL_BYTES);
@@ -220,7 +241,7 @@ export class UptrKvOwner {
    * @param options Consistency, shared or plain buffers, and the page limit.
    * @returns The owner.
    *
-   * @example
+   * @example Creating an owner over plain buffers
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -234,16 +255,25 @@ export class UptrKvOwner {
     return new UptrKvOwner(options);
   }
 
-  /** Data pages allocated (1..maxPages). */
+  /** Data pages allocated (1..maxPages), as the owner allocated them. */
   get pageCount(): number {
-    return Atomics.load(this.#ctrl, CTRL_NR_PAGES);
+    return this.#pages;
   }
 
   /** The number of present keys (programs may delete keys, so it is counted). */
   get size(): number {
     let n = 0;
-    for (let key = 0; key < META_ENTRIES; key++) if (this.#meta[key] !== 0) n++;
+    for (let key = 0; key < META_ENTRIES; key++) if ((this.#meta[key]! & INIT_BIT) !== 0) n++;
     return n;
+  }
+
+  // Key `key`'s metadata entry, checked: the metadata is shared, and a Worker can write any
+  // word there. A present entry must have no reserved bit set, lie on an allocated page, be
+  // aligned and end inside its page (as attach checks); overlaps are attach's to find.
+  #entry(key: number): number {
+    const word = Atomics.load(this.#meta, key);
+    if (word !== 0 && !validWord(word, this.#pages)) throw corrupt(key, word);
+    return word;
   }
 
   /** The last manifest applied, or `undefined`. */
@@ -263,7 +293,7 @@ export class UptrKvOwner {
    * @param key An integer key, 0..1023.
    * @returns `true` when present.
    *
-   * @example
+   * @example Whether a key is present
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -283,7 +313,7 @@ export class UptrKvOwner {
    * @returns The copy.
    * @throws {StoreError} `EINVAL` for a key out of range.
    *
-   * @example
+   * @example Reading a copy
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -315,7 +345,7 @@ export class UptrKvOwner {
    * @throws {StoreError} `EINVAL` for a bad key or an empty value; `E2BIG` above 4096 bytes;
    * `ENOSPC` when no page can take the value. The store is unchanged after an error.
    *
-   * @example
+   * @example Running out of room, then shrinking a value to make some
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -346,7 +376,7 @@ export class UptrKvOwner {
     const bytes = new Uint8Array(value);
     const free = this.#free;
     free.sync();
-    let pages = this.pageCount;
+    let pages = this.#pages;
     let fit = free.firstFit(pages, n);
     if (fit === undefined && pages < this.maxPages) fit = { page: pages++, offset: 0 };
     if (fit !== undefined) {
@@ -354,7 +384,7 @@ export class UptrKvOwner {
       return;
     }
     if (options?.repack === true) {
-      const sizes = this.#sizes();
+      const sizes = this.#sizes(key);
       sizes[key] = n;
       const changes = this.#repackChanges(sizes, new Map([[key, bytes]]));
       if (changes !== undefined) return void this.#commit(changes);
@@ -366,30 +396,37 @@ export class UptrKvOwner {
   }
 
   /**
-   * Whether the present values, with `key`'s length set to `size`, fit the canonical packing:
-   * keys ascending, each value rounded up to 8 bytes and placed in the first of
-   * {@linkcode UptrKvOwner.maxPages} pages with room. This is the Store view's admission rule
-   * for a `set` that allocates. Values taking at most half the pages always fit (first fit
-   * leaves no two pages together a page or less full), so only a fuller store runs the packing.
+   * Whether the present values, with `key`'s length set to `size`, pass the Store view's
+   * admission rule for a `set` that allocates. Each value is charged its size class (its
+   * slot, the length rounded up to 8, rounded up to a power of two); the values are admitted
+   * when the classes add up to at most the bytes of {@linkcode UptrKvOwner.maxPages} pages,
+   * or when they do with slots of at most 128 bytes charged their own length plus 120 bytes
+   * per page boundary. The rule only depends on the lengths and only loosens when a value is
+   * removed or shrinks: a state the rule reached is reachable again from empty in any order,
+   * and a delete makes room for any value no larger. Admitted values always fit the canonical
+   * packing (values by class, largest first), which `put(..., { repack: true })` falls back
+   * to. Values taking at most half the pages are always admitted (a class is less than twice
+   * its slot), so only a fuller store adds up the 1024 entries.
    *
    * @param key An integer key, 0..1023.
    * @param size The key's new value length, 1..4096.
-   * @returns `true` when the packing fits.
+   * @returns `true` when admitted.
    * @throws {StoreError} `EINVAL` for a bad key or size.
    *
-   * @example
+   * @example Asking before a put
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
    *
    * const owner = new UptrKvOwner({ maxPages: 1 });
-   * owner.put(0, new Uint8Array(4000));
-   * assert.equal(owner.canonicalFits(1, 96), true);
-   * assert.equal(owner.canonicalFits(1, 100), false); // 4000 + 104 > 4096
-   * assert.equal(owner.canonicalFits(0, 4096), true); // key 0 resized
+   * owner.put(0, new Uint8Array(2000)); // class 2048
+   * assert.equal(owner.admits(1, 2048), true); // 2048 + 2048
+   * assert.equal(owner.admits(1, 2049), false); // class 4096
+   * assert.equal(owner.admits(1, 128), true); // small: charged 128
+   * assert.equal(owner.admits(0, 4096), true); // key 0 resized
    * ```
    */
-  canonicalFits(key: number, size: number): boolean {
+  admits(key: number, size: number): boolean {
     this.#checkKey(key);
     if (!Number.isInteger(size) || size < 1 || size > VALUE_MAX) {
       throw new StoreError("EINVAL", `size ${size} not in 1..4096`);
@@ -401,9 +438,9 @@ export class UptrKvOwner {
     const total = free.usedBytes - (present === undefined ? 0 : slotBytes(present)) +
       slotBytes(size);
     if (total * 2 <= this.maxPages * PAGE_SIZE) return true;
-    const sizes = this.#sizes();
+    const sizes = this.#sizes(key);
     sizes[key] = size;
-    return pack(sizes, this.maxPages) !== undefined;
+    return admits(sizes, this.maxPages);
   }
 
   /**
@@ -413,7 +450,7 @@ export class UptrKvOwner {
    * @returns `false` when it was absent (also when a program deleted it meanwhile).
    * @throws {StoreError} `EINVAL` for a key out of range.
    *
-   * @example
+   * @example Deleting a key
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -434,7 +471,7 @@ export class UptrKvOwner {
   /**
    * Deletes every key; allocated pages stay allocated.
    *
-   * @example
+   * @example Deleting every key
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -462,7 +499,7 @@ export class UptrKvOwner {
    * a key of the page meanwhile).
    * @throws {StoreError} `EINVAL` for a page that is not allocated.
    *
-   * @example
+   * @example Closing the holes of a page
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -482,7 +519,7 @@ export class UptrKvOwner {
     }
     const inPage: { key: number; from: number; offset: number; size: number }[] = [];
     for (let key = 0; key < META_ENTRIES; key++) {
-      const from = this.#meta[key]!;
+      const from = this.#entry(key);
       const slot = slotOf(from);
       if (slot !== undefined && slot.page === page) inPage.push({ key, from, ...slot });
     }
@@ -501,14 +538,17 @@ export class UptrKvOwner {
   }
 
   /**
-   * Repacks every value in the canonical order: keys ascending, each at the end of the first
-   * page with room. Afterwards the free space of each page is one run at its end (apart from
-   * the slots of keys a program deleted meanwhile).
+   * Repacks every value in the canonical order: by size class (the slot rounded up to a power
+   * of two), largest first, keys ascending within a class, each slot right after the previous
+   * one or at the start of the next page. Values that {@linkcode UptrKvOwner.admits} admits
+   * always fit it; others (first fit may place more) get first fit decreasing instead.
+   * Afterwards the free space of each page is one run at its end (apart from the slots of keys
+   * a program deleted meanwhile).
    *
    * @throws {StoreError} `ENOSPC` (and nothing moves) in the rare case where the present
-   * values, placed by first fit over time, do not fit the canonical packing.
+   * values, placed by first fit over time, fit neither packing.
    *
-   * @example
+   * @example Repacking every value
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -523,8 +563,8 @@ export class UptrKvOwner {
    */
   repack(): void {
     const changes = this.#repackChanges(this.#sizes(), new Map());
-    // The canonical packing is a heuristic: values placed by first fit over time can fit
-    // where it does not. Then nothing moves.
+    // Values placed by first fit over time can fit where no packing we compute does. Then
+    // nothing moves.
     if (changes === undefined) {
       throw new StoreError("ENOSPC", "the present values do not fit the canonical packing");
     }
@@ -536,7 +576,7 @@ export class UptrKvOwner {
    *
    * @returns The statistics.
    *
-   * @example
+   * @example Value, slot and free bytes
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -550,7 +590,44 @@ export class UptrKvOwner {
    * ```
    */
   usage(): UptrKvUsage {
-    const pages = this.pageCount;
+    for (let key = 0; key < META_ENTRIES; key++) this.#entry(key);
+    return this.#usage();
+  }
+
+  /**
+   * The keys whose metadata entry is malformed: a reserved bit set, a page not allocated, a
+   * misaligned slot or one past its page's end. Only something other than the owner and its
+   * programs writes such an entry (the metadata is shared); reads, moves and `usage()` of the
+   * store refuse them with `EINVAL`, and deleting or overwriting each key recovers.
+   *
+   * @returns The keys, ascending; empty for a sound store.
+   *
+   * @example Finding and recovering a corrupt entry
+   * ```ts
+   * import { UptrKvOwner } from "@kvkit/uptr-kv";
+   * import assert from "node:assert/strict";
+   *
+   * const owner = new UptrKvOwner();
+   * owner.put(4, new Uint8Array(8));
+   * new Uint32Array(owner.regions.meta)[4] = 0xffffffff; // a stray write
+   * assert.deepEqual(owner.corruptKeys(), [4]);
+   * assert.throws(() => owner.get(4), { code: "EINVAL" });
+   * owner.delete(4);
+   * assert.deepEqual(owner.corruptKeys(), []);
+   * ```
+   */
+  corruptKeys(): number[] {
+    const keys: number[] = [];
+    for (let key = 0; key < META_ENTRIES; key++) {
+      const word = Atomics.load(this.#meta, key);
+      if (word !== 0 && !validWord(word, this.#pages)) keys.push(key);
+    }
+    return keys;
+  }
+
+  // usage() without checking the entries (describe draws corrupt ones too).
+  #usage(): UptrKvUsage {
+    const pages = this.#pages;
     const used = occupancy(this.#meta);
     const perPage: PageUsage[] = [];
     const keysIn = new Array<number>(pages).fill(0);
@@ -651,8 +728,9 @@ export class UptrKvOwner {
       );
     }
     // Plan A: new values in free space while the old ones stay in place.
+    for (let key = 0; key < META_ENTRIES; key++) this.#entry(key);
     const used = occupancy(this.#meta);
-    let pages = this.pageCount;
+    let pages = this.#pages;
     let list: Change[] | undefined = [];
     for (const [key, bytes] of fresh) {
       let fit = firstFit(used, pages, bytes.length);
@@ -683,7 +761,7 @@ export class UptrKvOwner {
       list = changes;
       repacked = true;
     }
-    const from = this.program.manifestVersion;
+    const from = this.#generation === 0 ? undefined : this.#version;
     this.#commit(list, manifest.version);
     this.#manifest = manifest;
     return {
@@ -698,14 +776,17 @@ export class UptrKvOwner {
     };
   }
 
-  // Present value lengths by key (0 = absent).
-  #sizes(): Int32Array {
+  // Present value lengths by key (0 = absent); every entry checked but `except`'s (which the
+  // caller replaces).
+  #sizes(except = -1): Int32Array {
     const sizes = new Int32Array(META_ENTRIES);
-    for (let key = 0; key < META_ENTRIES; key++) sizes[key] = slotOf(this.#meta[key]!)?.size ?? 0;
+    for (let key = 0; key < META_ENTRIES; key++) {
+      if (key !== except) sizes[key] = slotOf(this.#entry(key))?.size ?? 0;
+    }
     return sizes;
   }
 
-  // The changes that move every value to the canonical packing of `sizes`; `fresh` gives
+  // The changes that move every value to the packing of `sizes` (`pack`); `fresh` gives
   // new bytes for some keys (the others move their present value). Keys absent from `sizes`
   // but present are deleted.
   #repackChanges(
@@ -744,7 +825,7 @@ export class UptrKvOwner {
       if (this.consistent) { for (const c of list) held.push(lockKey(ctrl, c.key)); }
       // The entries to switch from (a move's source slot is `slotOf(from)`).
       const todo: { c: Change; from: number }[] = [];
-      let pages = this.pageCount;
+      let pages = this.#pages;
       for (const c of list) {
         const from = Atomics.load(meta, c.key);
         // A move needs the very value it was planned for: a program may have deleted the key
@@ -754,11 +835,13 @@ export class UptrKvOwner {
         const slot = slotOf(c.word);
         if (slot !== undefined && slot.page >= pages) pages = slot.page + 1;
       }
-      if (pages > this.pageCount) {
+      if (pages > this.#pages) {
         grow(this.#buf, pages * PAGE_SIZE);
         this.#data = new Uint8Array(this.#buf, 0, this.#buf.byteLength);
-        Atomics.store(ctrl, CTRL_NR_PAGES, pages);
+        this.#pages = pages;
       }
+      // Also puts back a page count a Worker overwrote.
+      Atomics.store(ctrl, CTRL_NR_PAGES, this.#pages);
       const data = this.#data;
       const moved = todo.map(({ c, from }) => {
         const old = isMove(c) ? slotOf(from) : undefined;
@@ -790,11 +873,17 @@ export class UptrKvOwner {
           taken.push(c.word);
         }
       }
-      for (const word of freed) this.#free.unmarkWord(word);
+      for (const word of freed) {
+        // A corrupt entry being replaced says nothing true about the free space: rebuild.
+        if (word === 0 || validWord(word, this.#pages)) this.#free.unmarkWord(word);
+        else this.#free.invalidate();
+      }
       for (const word of taken) this.#free.markWord(word);
       if (manifestVersion !== undefined) {
+        this.#version = manifestVersion;
+        this.#generation = (this.#generation + 1) | 0 || 1;
         Atomics.store(ctrl, CTRL_MANIFEST_VERSION, manifestVersion);
-        Atomics.add(ctrl, CTRL_GENERATION, 1);
+        Atomics.store(ctrl, CTRL_GENERATION, this.#generation);
       }
       return changed;
     } finally {
@@ -807,7 +896,7 @@ export class UptrKvOwner {
    *
    * @returns The byte count.
    *
-   * @example
+   * @example The three regions of a new store
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -824,52 +913,26 @@ export class UptrKvOwner {
    *
    * @returns The drawing.
    *
-   * @example
+   * @example Drawing one entry
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
    *
    * const owner = new UptrKvOwner();
    * owner.put(3, new Uint8Array(100));
-   * assert.match(owner.describe(), /page 0 \[#/);
+   * const lines = owner.describe().split("\n");
+   * assert.equal(lines[1], "manifest: none");
+   * assert.equal(lines[4], "  3     0x08318000  0     0       100   [0, 104)");
    * ```
    */
   describe(): string {
-    const u = this.usage();
-    const lines = [
-      `uptr-kv: ${u.keys} keys, ${u.pages}/${u.maxPages} pages, ${
-        this.consistent ? "consistent (seqlock)" : "plain"
-      }, ` +
-      `${this.memoryUsage()} bytes (meta ${META_BYTES} + data ${this.#buf.byteLength} + control ${CONTROL_BYTES})`,
-      `manifest: ${
-        this.program.manifestVersion === undefined ? "none" : `v${this.program.manifestVersion}`
-      }`,
-      "metadata (u32 LE bits: page_idx 0-2 | page_off 3-14 | size-1 15-26 | init 27):",
-      "  key   entry       page  offset  size  slot",
-    ];
-    for (let key = 0; key < META_ENTRIES; key++) {
-      const word = this.#meta[key]!;
-      const slot = slotOf(word);
-      if (slot === undefined) continue;
-      lines.push(
-        `  ${String(key).padEnd(5)} ${hex(word)}  ${String(slot.page).padEnd(4)}  ` +
-          `${String(slot.offset).padEnd(6)}  ${String(slot.size).padEnd(4)}  ` +
-          `[${slot.offset}, ${slot.offset + slotBytes(slot.size)})`,
-      );
-    }
-    lines.push(`pages (one mark per 64 bytes: '#' full, '+' partly used, '.' free):`);
-    const used = occupancy(this.#meta);
-    for (const p of u.perPage) {
-      let bar = "";
-      for (let c = 0; c < 64; c++) {
-        let n = 0;
-        for (let g = 0; g < 8; g++) n += used[p.page * GRANULES + c * 8 + g]!;
-        bar += n === 8 ? "#" : n === 0 ? "." : "+";
-      }
-      lines.push(
-        `  page ${p.page} [${bar}] ${p.keys} keys, ${p.usedBytes} used, largest free ${p.largestFree}`,
-      );
-    }
-    return lines.join("\n");
+    return describeOwner(this);
+  }
+
+  static {
+    // What the drawing in _describe.ts reads besides the public API.
+    internals.meta = (owner) => owner.#meta;
+    internals.usage = (owner) => owner.#usage();
+    internals.manifestVersion = (owner) => owner.#generation === 0 ? undefined : owner.#version;
   }
 }

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeMeta, UptrKvOwner, UptrKvProgram } from "./mod.ts";
+import { decodeMeta, encodeMeta, UptrKvOwner, UptrKvProgram } from "./mod.ts";
 
 // Every invariant of the layout: attach validates bounds, alignment and overlaps; the page
 // count in the control region matches the data buffer; usage adds up.
@@ -111,11 +111,12 @@ describe("owner side", () => {
       freeBytes: 4088,
       largestFree: 4088,
     });
-    const text = owner.describe();
-    assert.match(text, /2 keys, 2\/8 pages/);
-    assert.match(text, /7 +0x0fff8000 +0 +0 +4096/);
-    assert.match(text, /page 0 \[#{64}\]/);
-    assert.match(text, /page 1 \[\+\.{63}\]/);
+    const lines = owner.describe().split("\n");
+    assert.equal(lines[1], "manifest: none");
+    assert.ok(lines.includes("  7     0x0fff8000  0     0       4096  [0, 4096)"), "key 7's entry");
+    assert.ok(lines.includes("  9     0x08010001  1     0       3     [0, 8)"), "key 9's entry");
+    assert.equal(lines.at(-2), `  page 0 [${"#".repeat(64)}] 1 keys, 4096 used, largest free 0`);
+    assert.equal(lines.at(-1), `  page 1 [+${".".repeat(63)}] 1 keys, 8 used, largest free 4088`);
   });
 
   it("matches a Map model under random puts, deletes, compactions and repacks", () => {
@@ -179,14 +180,17 @@ describe("owner side", () => {
       }
       return owner.pageCount < owner.maxPages ? { page: owner.pageCount, offset: 0 } : undefined;
     };
+    // The admission rule: power-of-two classes within the pages, or small slots (<= 128 B)
+    // at their length plus 120 B per page boundary.
     const packs = (sizes: Map<number, number>, maxPages: number): boolean => {
-      const fill = new Array<number>(maxPages).fill(0);
-      for (const k of [...sizes.keys()].sort((a, b) => a - b)) {
-        const p = fill.findIndex((f) => f + n8(sizes.get(k)!) <= 4096);
-        if (p < 0) return false;
-        fill[p] = fill[p]! + n8(sizes.get(k)!);
+      let classes = 0;
+      let mixed = (maxPages - 1) * 120;
+      for (const n of sizes.values()) {
+        const cls = Math.max(8, 2 ** Math.ceil(Math.log2(n8(n))));
+        classes += cls;
+        mixed += n8(n) <= 128 ? n8(n) : cls;
       }
-      return true;
+      return classes <= maxPages * 4096 || mixed <= maxPages * 4096;
     };
     const op = fc.oneof(
       {
@@ -222,7 +226,7 @@ describe("owner side", () => {
               }
               const inPlace = sizes.get(o.key) === o.n;
               sizes.set(o.key, o.n);
-              assert.equal(owner.canonicalFits(o.key, o.n), packs(sizes, max), "admission");
+              assert.equal(owner.admits(o.key, o.n), packs(sizes, max), "admission");
               const fit = firstFitFromMeta(owner, o.n);
               try {
                 owner.put(o.key, new Uint8Array(o.n));
@@ -250,6 +254,73 @@ describe("owner side", () => {
       ),
       { numRuns: 80 },
     );
+  });
+
+  it("never trusts the control words a Worker can write (pages, manifest count, version)", () => {
+    for (const bad of [3, 9, -1, 0, 2 ** 31 - 1]) {
+      const owner = new UptrKvOwner({ maxPages: 4 });
+      owner.put(0, new Uint8Array(100).fill(1));
+      const ctrl = new Int32Array(owner.regions.control);
+      ctrl[2] = bad; // CTRL_NR_PAGES
+      assert.equal(owner.pageCount, 1, `pages word ${bad}`);
+      assert.equal(owner.usage().pages, 1);
+      owner.put(1, new Uint8Array(4096).fill(2)); // needs page 1
+      assert.equal(owner.usage().pages, 2);
+      assert.equal(ctrl[2], 2, "the owner republishes its page count");
+      assert.deepEqual(owner.get(1), new Uint8Array(4096).fill(2));
+      UptrKvProgram.attach(owner.regions); // a valid store again
+      checkValid(owner);
+      ctrl[3] = bad; // CTRL_GENERATION
+      ctrl[4] = bad; // CTRL_MANIFEST_VERSION
+      const report = owner.applyManifest({
+        version: 7,
+        entries: [{ key: 0, name: "a", size: 100 }],
+      });
+      assert.equal(report.from, undefined, "no manifest applied by the owner yet");
+      assert.equal(owner.program.manifestVersion, 7);
+      const next = owner.applyManifest({ version: 8, entries: [{ key: 0, name: "a", size: 100 }] });
+      assert.equal(next.from, 7, "the owner's own copy of the version, not the control word");
+    }
+  });
+
+  it("checks the metadata entries it reads; delete or put of the key recovers", () => {
+    // page_idx | page_off << 3 | (size - 1) << 15 | init, unchecked.
+    const raw = (page: number, off: number, size: number) =>
+      (page | off << 3 | (size - 1) << 15 | 1 << 27) >>> 0;
+    const corrupt = [
+      0xffffffff, // reserved bits
+      encodeMeta({ page: 5, offset: 0, size: 8 }), // a page not allocated
+      raw(0, 4088, 16), // past the page's end
+      raw(0, 3, 8), // misaligned
+    ];
+    for (const [i, word] of corrupt.entries()) {
+      const owner = new UptrKvOwner({ maxPages: 2 });
+      owner.put(0, new Uint8Array(8).fill(1));
+      owner.put(1, new Uint8Array(8).fill(2));
+      const meta = new Uint32Array(owner.regions.meta);
+      meta[1] = word;
+      for (
+        const [what, call] of [
+          ["usage", () => owner.usage()],
+          ["repack", () => owner.repack()],
+          ["compact", () => owner.compact(0)],
+          ["admits", () => owner.admits(2, 4096)],
+          ["get", () => owner.get(1)],
+        ] as const
+      ) {
+        assert.throws(call, { code: "EINVAL" }, `${what} of corrupt entry ${i}`);
+      }
+      assert.equal(meta[1], word, "nothing moved");
+      assert.deepEqual(owner.corruptKeys(), [1], `corrupt entry ${i}`);
+      if (i % 2 === 0) assert.equal(owner.delete(1), true);
+      else owner.put(1, new Uint8Array(24).fill(3));
+      owner.put(2, new Uint8Array(4096).fill(4));
+      owner.repack();
+      checkValid(owner);
+      UptrKvProgram.attach(owner.regions);
+      assert.deepEqual(owner.get(0), new Uint8Array(8).fill(1));
+      assert.deepEqual(owner.get(2), new Uint8Array(4096).fill(4));
+    }
   });
 
   it("rejects bad options and keys with EINVAL", () => {

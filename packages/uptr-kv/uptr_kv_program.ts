@@ -6,7 +6,7 @@
  * @module
  */
 
-import { StoreError } from "@kvkit/store";
+import { copyBytes, StoreError } from "@kvkit/store";
 import * as layout from "./layout.ts";
 import type { RegionBuffer, UptrKvRegions } from "./regions.ts";
 import { backoff, lockKey, unlockKey } from "./_seqlock.ts";
@@ -125,7 +125,7 @@ export class UptrKvProgram {
    * @returns The program handle.
    * @throws {StoreError} `EINVAL` for regions that are not a valid store.
    *
-   * @example
+   * @example Attaching to an owner's regions
    * ```ts
    * import { UptrKvOwner, UptrKvProgram } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -203,7 +203,7 @@ export class UptrKvProgram {
    * @returns `true` when the key's `init` bit is set.
    * @throws {StoreError} `EINVAL` for a key out of range.
    *
-   * @example
+   * @example Whether a key is present
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -226,7 +226,7 @@ export class UptrKvProgram {
    * @returns The length in bytes, or `undefined` when the key is absent.
    * @throws {StoreError} `EINVAL` for a key out of range.
    *
-   * @example
+   * @example The length of a value
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -244,15 +244,17 @@ export class UptrKvProgram {
   }
 
   /**
-   * Copies `key`'s value into `out` without allocating.
+   * Copies `key`'s value into `out` at `offset` without allocating.
    *
    * @param key An integer key, 0..1023.
-   * @param out Receives the value in its first bytes; must be at least the value's length.
+   * @param out Receives the value from `offset`; needs room for the value's length there.
+   * @param offset Where in `out` the value starts (default 0).
    * @returns The value's length.
-   * @throws {StoreError} `ENOENT` for an absent key; `EINVAL` for a bad key, a short `out` or
-   * a corrupt metadata entry; `EBUSY` when a writer held the key for over 2 s.
+   * @throws {StoreError} `ENOENT` for an absent key; `EINVAL` for a bad key or offset, no room
+   * in `out` (left untouched) or a corrupt metadata entry; `EBUSY` when a writer held the key
+   * for over 2 s.
    *
-   * @example
+   * @example Reading into a caller-owned buffer
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -262,30 +264,35 @@ export class UptrKvProgram {
    * const out = new Uint8Array(16);
    * assert.equal(owner.program.getInto(9, out), 3);
    * assert.deepEqual(out.subarray(0, 3), new Uint8Array([1, 2, 3]));
+   * assert.equal(owner.program.getInto(9, out, 13), 3);
+   * assert.deepEqual(out.subarray(13), new Uint8Array([1, 2, 3]));
    * ```
    */
-  getInto(key: number, out: Uint8Array): number {
+  getInto(key: number, out: Uint8Array, offset = 0): number {
     if ((key >>> 0) !== key || key >= META_ENTRIES) throw badKey(key);
+    if (typeof offset !== "number" || (offset >>> 0) !== offset) {
+      throw new StoreError("EINVAL", `offset ${String(offset)} is not a non-negative integer`);
+    }
     if (!this.consistent) {
-      const n = this.#readFast(key, out);
-      return n >= 0 ? n : this.#getIntoSlow(key, out);
+      const n = this.#readFast(key, out, offset);
+      return n >= 0 ? n : this.#getIntoSlow(key, out, offset);
     }
     // Seqlock read: the counter sampled (atomically) around the copy, unchanged and even.
     const ctrl = this.#ctrl;
     const idx = CTRL_SEQ + key;
     const s = Atomics.load(ctrl, idx);
     if ((s & 1) === 0) {
-      const n = this.#readFast(key, out);
+      const n = this.#readFast(key, out, offset);
       if (n >= 0 && Atomics.load(ctrl, idx) === s) return n;
     }
-    return this.#getIntoSlow(key, out);
+    return this.#getIntoSlow(key, out, offset);
   }
 
   // The fast path of a read: one entry load, one mask test for init/reserved/alignment, bounds,
   // copy. Returns the length, or -1 for anything else (absent, corrupt, short out, grown data
   // region), which the slow path sorts out. Plain and consistent paths each inline their own
   // copy, so the plain loop is compiled apart from the Atomics calls.
-  #readFast(key: number, out: Uint8Array): number {
+  #readFast(key: number, out: Uint8Array, offset: number): number {
     const m = this.#meta[key]!;
     const off = (m >>> PAGE_OFF_SHIFT) & PAGE_OFF_MASK;
     const n = ((m >>> SIZE_SHIFT) & SIZE_MASK) + 1;
@@ -293,12 +300,12 @@ export class UptrKvProgram {
     const data = this.#data;
     if (
       (m & FAST_MASK) !== INIT_BIT || off + n > PAGE_SIZE || start + n > data.length ||
-      n > out.length
+      offset + n > out.length
     ) return -1;
     if (n <= LOOP_COPY_MAX) {
-      for (let i = 0; i < n; i++) out[i] = data[start + i]!;
+      for (let i = 0; i < n; i++) out[offset + i] = data[start + i]!;
     } else {
-      out.set(this.#slot(key, m, start, n));
+      out.set(this.#slot(key, m, start, n), offset);
     }
     return n;
   }
@@ -322,13 +329,13 @@ export class UptrKvProgram {
     return true;
   }
 
-  #getIntoSlow(key: number, out: Uint8Array): number {
+  #getIntoSlow(key: number, out: Uint8Array, offset: number): number {
     if (!this.consistent) {
       const start = this.#locate(key);
       const n = this.#n;
       if (start < 0) this.#fail(key, start);
-      if (n > out.length) throw this.#short(key, n, out);
-      this.#copyOut(key, start, n, out);
+      if (offset + n > out.length) throw this.#short(key, n, out, offset);
+      this.#copyOut(key, start, n, out, offset);
       return n;
     }
     const ctrl = this.#ctrl;
@@ -339,10 +346,11 @@ export class UptrKvProgram {
       if ((s & 1) === 0) {
         const start = this.#locate(key);
         const n = this.#n;
-        if (start >= 0 && n <= out.length) this.#copyOut(key, start, n, out);
+        const room = offset + n <= out.length;
+        if (start >= 0 && room) this.#copyOut(key, start, n, out, offset);
         if (Atomics.load(ctrl, idx) === s) {
           if (start < 0) this.#fail(key, start);
-          if (n > out.length) throw this.#short(key, n, out);
+          if (!room) throw this.#short(key, n, out, offset);
           return n;
         }
       }
@@ -350,30 +358,33 @@ export class UptrKvProgram {
     }
   }
 
-  #short(key: number, n: number, out: Uint8Array): StoreError {
+  #short(key: number, n: number, out: Uint8Array, offset: number): StoreError {
     return new StoreError(
       "EINVAL",
-      `output of ${out.length} bytes is shorter than key ${key}'s ${n}`,
+      `output of length ${out.length} has no room for key ${key}'s ${n} bytes at offset ${
+        String(offset)
+      }`,
     );
   }
 
-  #copyOut(key: number, start: number, n: number, out: Uint8Array): void {
+  #copyOut(key: number, start: number, n: number, out: Uint8Array, offset: number): void {
     if (n <= LOOP_COPY_MAX) {
       const data = this.#data;
-      for (let i = 0; i < n; i++) out[i] = data[start + i]!;
+      for (let i = 0; i < n; i++) out[offset + i] = data[start + i]!;
     } else {
-      out.set(this.#slot(key, this.#m, start, n));
+      out.set(this.#slot(key, this.#m, start, n), offset);
     }
   }
 
   /**
-   * A copy of `key`'s value (allocates; use {@linkcode UptrKvProgram.getInto} in hot loops).
+   * A copy of `key`'s value, carved from a shared slab by `allocBytes` of `@kvkit/store`
+   * (use {@linkcode UptrKvProgram.getInto} in hot loops: it allocates nothing).
    *
    * @param key An integer key, 0..1023.
-   * @returns A new array holding the value.
+   * @returns A copy of the value, independent of the store.
    * @throws {StoreError} `ENOENT` for an absent key; `EINVAL` for a bad key.
    *
-   * @example
+   * @example Reading a copy
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -393,7 +404,7 @@ export class UptrKvProgram {
       const s = this.consistent ? Atomics.load(ctrl, idx) : 0;
       if ((s & 1) === 0) {
         const start = this.#locate(key);
-        const copy = start >= 0 ? this.#data.slice(start, start + this.#n) : undefined;
+        const copy = start >= 0 ? copyBytes(this.#data, start, start + this.#n) : undefined;
         if (!this.consistent || Atomics.load(ctrl, idx) === s) {
           if (copy === undefined) this.#fail(key, start);
           return copy;
@@ -411,7 +422,7 @@ export class UptrKvProgram {
    * @param value The new bytes, exactly as long as the present value.
    * @throws {StoreError} `ENOENT` for an absent key; `EINVAL` for a bad key or another length.
    *
-   * @example
+   * @example Overwriting a value of the same length
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -480,7 +491,7 @@ export class UptrKvProgram {
    * @param key An integer key, 0..1023.
    * @throws {StoreError} `ENOENT` for an absent key; `EINVAL` for a bad key.
    *
-   * @example
+   * @example Deleting a key from a program
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -541,7 +552,7 @@ export class UptrKvProgram {
    * @returns The u32.
    * @throws {StoreError} `ENOENT` for an absent key; `EINVAL` for a bad key or index.
    *
-   * @example
+   * @example Reading a u32 element
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -577,7 +588,7 @@ export class UptrKvProgram {
    * @param value The u32 to store (taken modulo 2^32).
    * @throws {StoreError} `ENOENT` for an absent key; `EINVAL` for a bad key or index.
    *
-   * @example
+   * @example Writing a u32 element
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -618,7 +629,7 @@ export class UptrKvProgram {
    * @returns The number.
    * @throws {StoreError} `ENOENT` for an absent key; `EINVAL` for a bad key or index.
    *
-   * @example
+   * @example Reading an f64 element
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -673,7 +684,7 @@ export class UptrKvProgram {
    * @param value The number to store.
    * @throws {StoreError} `ENOENT` for an absent key; `EINVAL` for a bad key or index.
    *
-   * @example
+   * @example Writing an f64 element
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";
@@ -723,7 +734,7 @@ export class UptrKvProgram {
    *
    * @returns An iterator of keys.
    *
-   * @example
+   * @example Listing the present keys
    * ```ts
    * import { UptrKvOwner } from "@kvkit/uptr-kv";
    * import assert from "node:assert/strict";

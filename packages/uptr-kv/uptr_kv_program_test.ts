@@ -85,6 +85,26 @@ describe("program side", () => {
     assert.throws(() => program.put(1, out), { code: "EINVAL" });
   });
 
+  it("getInto copies at an offset and checks the room there, on both paths", () => {
+    for (const consistent of [true, false]) {
+      const owner = new UptrKvOwner({ consistent, shared: consistent });
+      owner.put(1, Uint8Array.from([1, 2, 3]));
+      owner.put(2, new Uint8Array(40).fill(7)); // above the loop-copy length: TypedArray#set
+      const p = UptrKvProgram.attach(owner.regions);
+      const out = new Uint8Array(44).fill(9);
+      assert.equal(p.getInto(1, out, 41), 3);
+      assert.deepEqual(out.subarray(40), new Uint8Array([9, 1, 2, 3]));
+      assert.equal(p.getInto(2, out, 4), 40);
+      assert.deepEqual(out.subarray(0, 5), new Uint8Array([9, 9, 9, 9, 7]));
+      const before = out.slice();
+      assert.throws(() => p.getInto(1, out, 42), { code: "EINVAL" });
+      assert.throws(() => p.getInto(2, out, 5), { code: "EINVAL" });
+      assert.throws(() => p.getInto(1, out, -1), { code: "EINVAL" });
+      assert.throws(() => p.getInto(1, out, 0.5), { code: "EINVAL" });
+      assert.deepEqual(out, before, "out untouched by a refused read");
+    }
+  });
+
   it("reads and writes existing keys only: unknown keys are ENOENT, sizes are fixed", () => {
     const owner = new UptrKvOwner();
     owner.put(3, new Uint8Array(24));

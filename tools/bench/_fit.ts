@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Backend, Capabilities, Store } from "@kvkit/store";
+import type { AnyBackend, Capabilities, Store } from "@kvkit/store";
 import { keyDomain, keyLabel, type KeySpec, writeKey } from "./_keys.ts";
 
 // The errors a store gives when it is full; plugins may bring their own StoreError class, so
@@ -51,9 +51,6 @@ export interface Fitted {
   readonly notes: string[];
 }
 
-// deno-lint-ignore no-explicit-any
-type AnyBackend = Backend<any>;
-
 /** The option sets tried in order: a backend that rejects an option gets fewer of them. */
 function optionLadder(shape: Shape, extra: Record<string, unknown>): Record<string, unknown>[] {
   const keySize = typeof shape.key === "number" ? shape.key : shape.key[1];
@@ -68,8 +65,14 @@ function optionLadder(shape: Shape, extra: Record<string, unknown>): Record<stri
   ];
 }
 
+// `checkOptions` in @kvkit/store names the option a backend does not know this way.
+const UNKNOWN_OPTION = /unknown option '([^']+)'/;
+
 /**
- * Opens a store of `backend` for `shape`, trying richer option sets first.
+ * Opens a store of `backend` for `shape`, trying richer option sets first. Backends refuse
+ * option names they do not know (EINVAL naming the option): such a name the harness added is
+ * dropped and the same set tried again, so a store keeps every option it does know (qptrie
+ * its `maxKeyLength` without the `keySize` it refuses). Names from `extra` are never dropped.
  *
  * @param backend The backend.
  * @param shape The requested shape.
@@ -79,11 +82,21 @@ function optionLadder(shape: Shape, extra: Record<string, unknown>): Record<stri
  */
 export function openFor(backend: AnyBackend, shape: Shape, extra: Record<string, unknown>): Store {
   let last: unknown;
-  for (const options of optionLadder(shape, extra)) {
-    try {
-      return backend.create(options);
-    } catch (err) {
-      last = err;
+  for (const rung of optionLadder(shape, extra)) {
+    const options = { ...rung };
+    for (;;) {
+      try {
+        return backend.create(options);
+      } catch (err) {
+        last = err;
+        const name = errorCode(err) === "EINVAL"
+          ? UNKNOWN_OPTION.exec((err as Error).message)?.[1]
+          : undefined;
+        if (name === undefined || !Object.hasOwn(options, name) || Object.hasOwn(extra, name)) {
+          break;
+        }
+        delete options[name];
+      }
     }
   }
   throw last;

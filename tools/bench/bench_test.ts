@@ -63,10 +63,11 @@ describe("deno task bench (end to end)", () => {
     assert.equal(report.groups.length, 9);
     for (const g of report.groups) {
       assert.equal(g.baseline, "map", g.id);
-      const base = g.results.find((r) => r.backend === "map")!;
-      assert.equal(base.ratio, 1, g.id);
       for (const r of g.results) {
         if (r.skipped !== undefined) continue;
+        // Each path compares with the baseline's same path.
+        const base = g.results.find((x) => x.backend === "map" && x.path === r.path)!;
+        assert.equal(base.ratio, 1, g.id);
         if (g.metric === "ops") {
           assert.equal(r.samples.length, 2, `${g.id} ${r.backend}`);
           assert.ok(r.opsPerSec! > 0);
@@ -81,6 +82,34 @@ describe("deno task bench (end to end)", () => {
         }
       }
     }
+  });
+
+  it("measures getInto and get (copy) for lookups, entries() and entries({reuse}) rows", () => {
+    const report = JSON.parse(readFileSync(`${root}${out}/bench.json`, "utf8")) as BenchReport;
+    const rows = (w: string) =>
+      report.groups.find((g) => g.workload === w)!.results.map((r) => `${r.backend} ${r.path}`);
+    for (const w of ["lookup-hit", "lookup-miss"]) {
+      assert.deepEqual(rows(w), [
+        "map getInto",
+        "map get (copy)",
+        "sorted-btree getInto",
+        "sorted-btree get (copy)",
+        "array64 getInto",
+        "array64 get (copy)",
+      ]);
+    }
+    assert.deepEqual(rows("iterate").slice(0, 2), ["map entries() (copy)", "map entries({reuse})"]);
+    assert.deepEqual(rows("update"), [
+      "map undefined",
+      "sorted-btree undefined",
+      "array64 undefined",
+    ]);
+    assert.match(run.stdout, /│ map +│ getInto +│/);
+    assert.match(run.stdout, /│ map +│ get \(copy\) +│/);
+    // The headline chart is the getInto path, and says so.
+    const svg = readFileSync(`${root}${out}/lookup-hit.svg`, "utf8");
+    assert.match(svg, /lookup \(hit\) · getInto: ops\/s/);
+    assert.doesNotMatch(svg, /get \(copy\)/);
   });
 
   it("sizes the 64-key plugin down and says so, skipping what it cannot run", () => {

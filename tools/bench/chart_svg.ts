@@ -58,7 +58,7 @@ function barValue(g: BenchGroup, r: BenchResult): number | undefined {
   const v = (x: BenchResult): number | undefined =>
     g.metric === "ops" ? x.opsPerSec : x.heapBytesPerEntry ?? x.bytesPerEntry;
   const own = v(r);
-  const best = Math.max(...g.results.map((x) => v(x) ?? 0));
+  const best = Math.max(...charted(g).map((x) => v(x) ?? 0));
   return own === undefined || best <= 0 ? undefined : own / best;
 }
 
@@ -75,8 +75,17 @@ function valueText(g: BenchGroup, r: BenchResult): string {
   return `${ratio}${r.opsPerSec === undefined ? "?" : si(r.opsPerSec)} ops/s${mem}`;
 }
 
+/** The rows a chart shows: the headline path of a workload that measures several. */
+function charted(g: BenchGroup): BenchResult[] {
+  const headline = g.paths?.[0];
+  return g.results.filter((r) =>
+    !r.skipped?.startsWith("same data") && (headline === undefined || r.path === headline)
+  );
+}
+
 /**
- * An SVG chart of the groups of one workload.
+ * An SVG chart of the groups of one workload. A workload measuring several read paths is
+ * charted on its first (headline) path, named in the title: `getInto` for lookups.
  *
  * @param groups The groups (same workload).
  * @param report The report they come from (for the legend and the subtitle).
@@ -88,7 +97,7 @@ export function chartSvg(groups: readonly BenchGroup[], report: BenchReport): st
   const color = (name: string): string =>
     PALETTE[Math.max(0, backends.indexOf(name)) % PALETTE.length]!;
   const max = niceMax(
-    Math.max(1, ...groups.flatMap((g) => g.results.map((r) => barValue(g, r) ?? 0))),
+    Math.max(1, ...groups.flatMap((g) => charted(g).map((r) => barValue(g, r) ?? 0))),
   );
   const x = (v: number): number => LEFT + (PLOT * v) / max;
   const body: string[] = [];
@@ -106,7 +115,7 @@ export function chartSvg(groups: readonly BenchGroup[], report: BenchReport): st
     );
     y += GROUP_HEAD;
     // A store skipped for repeating data it already showed is left out (the table lists it).
-    for (const r of g.results.filter((x) => !x.skipped?.startsWith("same data"))) {
+    for (const r of charted(g)) {
       const v = barValue(g, r);
       // † marks a store run on data sized to what it accepts (the table has the details).
       const adapted = r.skipped === undefined && r.notes.length > 0;
@@ -157,7 +166,10 @@ export function chartSvg(groups: readonly BenchGroup[], report: BenchReport): st
   const probe = report.probe === undefined
     ? ""
     : ` · 1 random memory access = ${report.probe.nsPerAccess.toFixed(1)} ns`;
-  const title = `${first?.title ?? "benchmark"}: ${better}`;
+  const path = first?.paths?.[0];
+  const title = `${first?.title ?? "benchmark"}${
+    path === undefined ? "" : ` · ${path}`
+  }: ${better}`;
   const sub = `${env.runtime} · ${env.platform}/${env.arch} · ${env.date}${probe}`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif">

@@ -1,22 +1,40 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mapBackend } from "@kvkit/backends";
-import { type Backend, StoreError } from "@kvkit/store";
+import { type Backend, checkOptions, type IterateOptions, StoreError } from "@kvkit/store";
 import { fit, populate } from "./_fit.ts";
 import { keyList, makeKey, shuffledIndices, valuePool } from "./_keys.ts";
 import { permute } from "./_rng.ts";
 import { backend as array64 } from "./testdata/array64_store.ts";
 import { WORKLOADS } from "./workloads.ts";
 
-const prepared = (workload: string, backend: Backend<never>, shape: Parameters<typeof fit>[1]) => {
+const prepared = (
+  workload: string,
+  backend: Backend<never>,
+  shape: Parameters<typeof fit>[1],
+  path?: string,
+) => {
   const fitted = fit(backend, shape);
   const values = valuePool(fitted.value, 1);
   const present = populate(fitted, Math.round(fitted.capacity * shape.fill), values, 1);
   return {
     fitted,
     present,
-    prepared: WORKLOADS.get(workload)!.prepare({ fitted, present, values, seed: 1 }),
+    prepared: WORKLOADS.get(workload)!.prepare({ fitted, present, values, seed: 1 }, path),
   };
+};
+
+// Like the qp-trie: byte keys sized by maxKeyLength, and (strict options) no keySize.
+const strict: Backend<never> = {
+  name: "strict",
+  summary: "map that knows maxKeyLength, valueSize, maxEntries only",
+  create(options?: Record<string, unknown>) {
+    const o = checkOptions("strict", options, ["maxKeyLength", "valueSize", "maxEntries"]);
+    return mapBackend.create({
+      keySize: (o.maxKeyLength as number | undefined) ?? 4,
+      valueSize: (o.valueSize as number | undefined) ?? 8,
+    });
+  },
 };
 
 describe("keys", () => {
@@ -67,6 +85,21 @@ describe("fitting a shape to a store's capabilities", () => {
     assert.equal(f.value, 8);
     assert.ok(f.notes.includes("values 8 B"));
     assert.equal(fit(array64, { key: 8, entries: 64, fill: 1, value: 32 }).value, 32);
+  });
+
+  it("drops only the option names a strict backend refuses, keeping the ones it knows", () => {
+    // Dropping whole rungs would lose maxKeyLength with keySize and give 4-byte keys.
+    const f = fit(strict, { key: 32, entries: 100, fill: 1, value: 16 });
+    assert.deepEqual(f.keys, { kind: "bytes", min: 32, max: 32 });
+    assert.equal(f.value, 16);
+    assert.deepEqual(f.notes, []);
+  });
+
+  it("never drops an option the user gave: its EINVAL is the answer", () => {
+    assert.throws(
+      () => fit(strict, { key: 8, entries: 10, fill: 1, value: 8 }, { maxEntrie: 4 }),
+      { code: "EINVAL", message: /unknown option 'maxEntrie' \(did you mean 'maxEntries'\?\)/ },
+    );
   });
 
   it("keeps what fitted when a byte-bounded store fills up early", () => {
@@ -171,12 +204,80 @@ describe("workloads adapt to the store", () => {
       create() {
         const store = mapBackend.create({ keySize: 8, valueSize: 8 });
         store.get = () => undefined;
+        store.getInto = () => false;
         return store;
       },
     };
     assert.throws(
       () => prepared("lookup-hit", liar, { key: 8, entries: 10, fill: 1, value: 8 }),
+      /getInto of a present key disagrees/,
+    );
+    assert.throws(
+      () => prepared("lookup-hit", liar, { key: 8, entries: 10, fill: 1, value: 8 }, "get (copy)"),
       /lookup of a present key disagrees/,
     );
+  });
+
+  it("lookups measure getInto (headline) and get (copy) as separate paths", () => {
+    const calls = { get: 0, getInto: 0, outs: new Set<Uint8Array>() };
+    const counting: Backend<never> = {
+      name: "counting",
+      summary: "counts its reads",
+      create() {
+        const store = mapBackend.create({ keySize: 8, valueSize: 8 });
+        const get = store.get.bind(store);
+        const getInto = store.getInto.bind(store);
+        store.get = (k) => (calls.get++, get(k));
+        store.getInto = (k, out, offset, flags) => {
+          calls.getInto++;
+          calls.outs.add(out);
+          return getInto(k, out, offset, flags);
+        };
+        return store;
+      },
+    };
+    assert.deepEqual(WORKLOADS.get("lookup-hit")!.paths, ["getInto", "get (copy)"]);
+    assert.deepEqual(WORKLOADS.get("lookup-miss")!.paths, ["getInto", "get (copy)"]);
+    const shape = { key: 8, entries: 50, fill: 1, value: 8 } as const;
+    const into = prepared("lookup-hit", counting, shape);
+    assert.ok(typeof into.prepared !== "string");
+    calls.get = calls.getInto = 0;
+    calls.outs.clear();
+    assert.equal(into.prepared.run(500), 500);
+    assert.deepEqual([calls.get, calls.getInto, calls.outs.size], [0, 500, 1]);
+    const copy = prepared("lookup-miss", counting, { ...shape, fill: 0.5 }, "get (copy)");
+    assert.ok(typeof copy.prepared !== "string");
+    calls.get = calls.getInto = 0;
+    assert.equal(copy.prepared.run(300), 300);
+    assert.deepEqual([calls.get, calls.getInto], [300, 0]);
+    assert.equal(prepared("lookup-hit", counting, shape, "nope").prepared, "no path 'nope'");
+  });
+
+  it("iterate measures entries() and entries({ reuse: true }) as separate paths", () => {
+    const seen: (IterateOptions | undefined)[] = [];
+    const recording: Backend<never> = {
+      name: "recording",
+      summary: "records its iteration options",
+      create() {
+        const store = mapBackend.create({ keySize: 8, valueSize: 8 });
+        const entries = store.entries.bind(store);
+        store.entries = (options) => (seen.push(options), entries(options));
+        return store;
+      },
+    };
+    const shape = { key: 8, entries: 20, fill: 1, value: 8 } as const;
+    assert.deepEqual(WORKLOADS.get("iterate")!.paths, ["entries() (copy)", "entries({reuse})"]);
+    const cases: [string, boolean | undefined][] = [
+      ["entries() (copy)", undefined],
+      ["entries({reuse})", true],
+    ];
+    for (const [path, want] of cases) {
+      seen.length = 0;
+      const r = prepared("iterate", recording, shape, path);
+      assert.ok(typeof r.prepared !== "string");
+      assert.equal(r.prepared.run(50), 50); // two and a half walks
+      assert.equal(seen.length, 3, String(path));
+      assert.ok(seen.every((o) => o?.reuse === want), String(path));
+    }
   });
 });

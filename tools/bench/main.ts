@@ -22,7 +22,8 @@ import { type BenchOptions, runBench } from "./run.ts";
 const USAGE = `usage: deno task bench [options]
 
   --quick               the quick matrix (about a minute); default: the full matrix
-  --backends a,b,c      catalog names, peers or plugin paths (default: every built-in and peer)
+  --backends a,b,c      catalog names, peers or plugin paths (default: every built-in but bpf,
+                        and every peer)
   --workloads w1,w2     lookup-hit, lookup-miss, insert, update, delete, iterate, batch, memory
                         (filters the --config groups too; an unknown name is an error)
   --baseline NAME       ratio baseline, one of the backends run (default: htab if run, else map)

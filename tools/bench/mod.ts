@@ -2,7 +2,7 @@
  * The benchmark harness as a library, for the explorer's `bench` command and scripts: run
  * the standard workloads on any backends side by side and render the report.
  *
- * @example
+ * @example A quick run, printed as a table
  * ```ts
  * import { formatTable, runQuick } from "./mod.ts";
  * import assert from "node:assert/strict";

@@ -21,12 +21,23 @@ export function si(n: number): string {
   return n >= 100 ? n.toFixed(0) : n.toPrecision(3);
 }
 
-const HEAD = ["backend", "ops/s", "× base", "ns/op", "× mem", "B/entry", "heap B/e", "notes"];
+// `path` names the read path of workloads that measure several (getInto / get (copy), …).
+const HEAD = [
+  "backend",
+  "path",
+  "ops/s",
+  "× base",
+  "ns/op",
+  "× mem",
+  "B/entry",
+  "heap B/e",
+  "notes",
+];
 
 function row(g: BenchGroup, r: BenchResult): string[] {
   const fmt = (v: number | undefined, f: (x: number) => string): string =>
     v === undefined ? "" : f(v);
-  const isBase = g.baseline === r.backend;
+  const isBase = g.baseline === r.backend && r.ratio === 1;
   const notes = [
     ...(isBase ? ["baseline"] : []),
     ...(r.fitted !== undefined && r.notes.length > 0 ? [r.fitted] : []),
@@ -36,6 +47,7 @@ function row(g: BenchGroup, r: BenchResult): string[] {
   ];
   return [
     r.backend,
+    r.path ?? "",
     fmt(
       r.opsPerSec,
       (x) =>
@@ -64,9 +76,10 @@ function header(report: BenchReport): string {
 }
 
 /**
- * The report as a terminal table: one section per group, its baseline marked; `× base` is
- * ops/s over the baseline's (bytes over the baseline's for memory rows), `× mem` is ns/op over
- * one random memory access.
+ * The report as a terminal table: one section per group, its baseline marked; `path` says which
+ * read path a row measured (`getInto` or `get (copy)`, `entries() (copy)` or
+ * `entries({reuse})`); `× base` is ops/s over the baseline's on the same path (bytes over the
+ * baseline's for memory rows), `× mem` is ns/op over one random memory access.
  *
  * @param report A report from `runBench`/`runQuick`.
  * @returns The table text (no colours).

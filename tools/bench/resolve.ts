@@ -7,11 +7,8 @@
  */
 
 import { listBackends, loadBackend } from "@kvkit/backends";
-import { type Backend, StoreError } from "@kvkit/store";
+import { type AnyBackend, StoreError } from "@kvkit/store";
 import { loadPeer, PEER_NAMES } from "../peers/mod.ts";
-
-// deno-lint-ignore no-explicit-any
-type AnyBackend = Backend<any>;
 
 /** A backend ready to run, with where it came from. */
 export interface ResolvedBackend {
@@ -26,13 +23,17 @@ export interface ResolvedBackend {
 }
 
 /**
- * The default set: every catalog backend, then every peer.
+ * The default set: every catalog backend but kernel maps, then every peer.
  *
  * @returns Their names.
  */
 export function defaultBackendNames(): string[] {
-  return [...listBackends().map((b) => b.name), ...PEER_NAMES];
+  return [...listBackends().map((b) => b.name).filter((n) => !BY_NAME_ONLY.has(n)), ...PEER_NAMES];
 }
+
+// Kernel maps need root and --allow-ffi and cost a syscall per operation: run them by name
+// (`--backends bpf,htab`, see `deno task bench:bpf`), not by default.
+const BY_NAME_ONLY = new Set(["bpf"]);
 
 /**
  * Resolves one backend by catalog name, peer name, or plugin specifier, or wraps a backend

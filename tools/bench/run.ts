@@ -9,17 +9,14 @@
  */
 
 import process from "node:process";
-import type { Backend } from "@kvkit/store";
+import type { AnyBackend } from "@kvkit/store";
 import { fit, type Fitted, populate, type Shape } from "./_fit.ts";
 import { keyLabel, valuePool, writeKey } from "./_keys.ts";
 import { memoryProbe, type ProbeResult } from "./_probe.ts";
 import { calibrate, median, sample } from "./_sampler.ts";
 import { type GroupSpec, type Scale, shapeLabel, standardGroups } from "./groups.ts";
 import { resolveBackends, type ResolvedBackend } from "./resolve.ts";
-import { type Runner, WORKLOADS } from "./workloads.ts";
-
-// deno-lint-ignore no-explicit-any
-type AnyBackend = Backend<any>;
+import { type PrepareContext, type Runner, type Workload, WORKLOADS } from "./workloads.ts";
 
 /** How to run. Everything but `backends` has a default. */
 export interface BenchOptions {
@@ -71,6 +68,11 @@ export interface BenchResult {
   readonly backend: string;
   /** Where it came from. */
   readonly kind: ResolvedBackend["kind"];
+  /**
+   * The read path this row measured, for workloads with several (`getInto` / `get (copy)`,
+   * `entries() (copy)` / `entries({reuse})`); its ratio is to the baseline's same path.
+   */
+  readonly path?: string;
   /** What the store was fitted to (keys, value, entries present / limit). */
   readonly fitted?: string;
   /** Adaptations and remarks (e.g. `sized to 64 entries`). */
@@ -115,7 +117,9 @@ export interface BenchGroup {
   readonly shapeLabel: string;
   /** The baseline's label (absent when the baseline did not run in this group). */
   readonly baseline?: string;
-  /** One result per backend, in run order. */
+  /** The read paths measured, headline first (absent: one row per backend, no path). */
+  readonly paths?: readonly string[];
+  /** One result per backend (per path: a backend's paths are adjacent), in run order. */
   readonly results: BenchResult[];
   /** Wall-clock milliseconds the group took (builds, calibration, samples, resets). */
   readonly wallMs?: number;
@@ -189,8 +193,12 @@ function environment(
 
 interface Unit {
   readonly r: ResolvedBackend;
+  /** The read path, for workloads with several; the first unit of a backend builds its store. */
+  readonly path: string | undefined;
   readonly notes: string[];
   fitted?: Fitted | undefined;
+  /** What the runner was prepared from; later paths of the backend prepare from it too. */
+  ctx?: PrepareContext | undefined;
   fittedLabel?: string;
   runner?: Runner | undefined;
   n?: number;
@@ -262,14 +270,34 @@ function buildUnit(
   }
   seen.set(dedupe, shapeLabel(spec.shape));
   if (present > 0) unit.bytesPerEntry = fitted.store.memoryUsage() / present;
-  const prepared = workload.prepare({ fitted, present, values, seed, cache });
+  prepareUnit(unit, workload, { fitted, present, values, seed, cache });
+  return kept;
+}
+
+function prepareUnit(unit: Unit, workload: Workload, ctx: PrepareContext): void {
+  const prepared = workload.prepare(ctx, unit.path);
   if (typeof prepared === "string") {
     unit.skipped = prepared;
-    return kept;
+    return;
   }
-  unit.fitted = fitted;
+  unit.fitted = ctx.fitted;
+  unit.ctx = ctx;
   unit.runner = prepared;
-  return kept;
+}
+
+/**
+ * The second and later paths of a backend measure the store its first path built: the same
+ * data, notes and skip reason, a runner of their own.
+ */
+function shareUnit(unit: Unit, first: Unit, workload: Workload): void {
+  unit.notes.push(...first.notes);
+  if (first.fittedLabel !== undefined) unit.fittedLabel = first.fittedLabel;
+  if (first.bytesPerEntry !== undefined) unit.bytesPerEntry = first.bytesPerEntry;
+  if (first.ctx === undefined) {
+    unit.skipped = first.skipped ?? "not built";
+    return;
+  }
+  prepareUnit(unit, workload, first.ctx);
 }
 
 /** Builds, overwrites and measures one store for the memory workload. */
@@ -309,6 +337,12 @@ function measureMemory(
   }
   unit.usageSamples.push(fitted.store.memoryUsage() / present);
   if (gc !== undefined) unit.heapSamples.push((after - before) / present);
+}
+
+/** One untimed run (and its reset), to bring a store back into the caches. */
+function warm(runner: Runner, n: number): void {
+  runner.run(n);
+  runner.reset?.();
 }
 
 function checkSettings(samples: number, sampleMs: number, probeMB: number): void {
@@ -352,7 +386,7 @@ function pickBaseline(labels: readonly string[], wanted: string | undefined): st
  * @param options Backends, groups and sampling.
  * @returns The report (JSON-serialisable).
  *
- * @example
+ * @example One group on one backend
  * ```ts
  * import { runBench } from "./run.ts";
  * import assert from "node:assert/strict";
@@ -424,13 +458,18 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const id = `${spec.workload} · ${shapeLabel(spec.shape)}`;
     options.onProgress?.({ done, total, label: id });
     const groupStart = performance.now();
-    const units: Unit[] = resolved.map((r) => ({
-      r,
-      notes: [],
-      samples: [],
-      heapSamples: [],
-      usageSamples: [],
-    }));
+    // One unit per backend and path; a backend's paths are adjacent and share its store.
+    const paths = workload.metric === "ops" ? workload.paths ?? [undefined] : [undefined];
+    const units: Unit[] = resolved.flatMap((r) =>
+      paths.map((path) => ({
+        r,
+        path,
+        notes: [],
+        samples: [],
+        heapSamples: [],
+        usageSamples: [],
+      }))
+    );
     const extra = (u: Unit): Record<string, unknown> => options.backendOptions?.[u.r.label] ?? {};
     const carry = new Map<string, Carry>();
     const cache = new Map<string, Uint8Array[]>();
@@ -446,14 +485,19 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           }
         }
       }
-      for (let i = 0; i < units.length; i++) tick(id);
+      for (let i = 0; i < resolved.length; i++) tick(id);
     } else {
-      for (const u of units) {
+      for (const [i, u] of units.entries()) {
         try {
           const t0 = performance.now();
-          const prev = carried.get(u.r.label);
-          const from = canTopUp(prev?.spec, spec) ? prev : undefined;
-          carry.set(u.r.label, buildUnit(u, spec, seed, extra(u), seen, from, cache));
+          const first = units[i - (i % paths.length)]!;
+          if (first !== u) {
+            shareUnit(u, first, workload);
+          } else {
+            const prev = carried.get(u.r.label);
+            const from = canTopUp(prev?.spec, spec) ? prev : undefined;
+            carry.set(u.r.label, buildUnit(u, spec, seed, extra(u), seen, from, cache));
+          }
           u.buildMs = performance.now() - t0;
           if (u.runner !== undefined) {
             u.n = calibrate(u.runner, sampleMs);
@@ -461,29 +505,33 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           }
         } catch (err) {
           u.skipped = `error: ${message(err)}`;
-          u.runner = u.fitted = undefined;
+          u.runner = u.fitted = u.ctx = undefined;
         }
       }
       for (let s = 0; s < samples; s++) {
-        for (const u of units) {
+        for (const [i, u] of units.entries()) {
           if (u.runner === undefined) continue;
           try {
+            // The first sample after another backend's finds the caches cold (2x slower on
+            // a 100K-entry store): one untimed run first, so a backend's paths, which share
+            // its store, all start warm and compare fairly with each other.
+            if (paths.length > 1 && i % paths.length === 0) warm(u.runner, u.n!);
             const { ops, ms } = sample(u.runner, u.n!, sampleMs);
             u.samples.push((ops * 1000) / ms);
           } catch (err) {
             u.skipped = `error: ${message(err)}`;
-            u.runner = u.fitted = undefined;
+            u.runner = u.fitted = u.ctx = undefined;
           }
         }
       }
-      for (const u of units) {
-        u.runner = u.fitted = undefined;
-        tick(id);
+      for (const [i, u] of units.entries()) {
+        u.runner = u.fitted = u.ctx = undefined;
+        if (i % paths.length === 0) tick(id);
       }
       carried = carry;
     }
     out.push({
-      ...summarise(spec, id, workload.title, workload.metric, units, baseline, probe),
+      ...summarise(spec, id, workload, units, baseline, probe),
       wallMs: Math.round(performance.now() - groupStart),
     });
     // Keep only stores the next group can top up; drop the rest before it builds its own.
@@ -514,16 +562,17 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 function summarise(
   spec: GroupSpec,
   id: string,
-  title: string,
-  metric: "ops" | "bytes",
+  workload: Workload,
   units: Unit[],
   baseline: string | undefined,
   probe: ProbeResult | undefined,
 ): BenchGroup {
+  const { title, metric } = workload;
   const results: BenchResult[] = units.map((u) => {
     const base = {
       backend: u.r.label,
       kind: u.r.kind,
+      ...(u.path === undefined ? {} : { path: u.path }),
       notes: u.notes,
       samples: u.samples,
       ...(u.fittedLabel === undefined ? {} : { fitted: u.fittedLabel }),
@@ -558,13 +607,15 @@ function summarise(
     results.every((r) => r.skipped !== undefined || r.heapBytesPerEntry !== undefined);
   const value = (r: BenchResult): number | undefined =>
     metric === "ops" ? r.opsPerSec : useHeap ? r.heapBytesPerEntry : r.bytesPerEntry;
-  const base = results.find((r) => r.backend === baseline && r.skipped === undefined);
-  const baseValue = base === undefined ? undefined : value(base);
+  // Each path compares with the baseline's same path: getInto with getInto, get with get.
+  const baseOf = (path: string | undefined): BenchResult | undefined =>
+    results.find((r) => r.backend === baseline && r.path === path && r.skipped === undefined);
+  const base = baseOf(workload.metric === "ops" ? workload.paths?.[0] : undefined);
   const withRatio = results.map((r) => {
+    const b = baseOf(r.path);
     const v = value(r);
-    return v === undefined || baseValue === undefined || baseValue <= 0
-      ? r
-      : { ...r, ratio: v / baseValue };
+    const bv = b === undefined ? undefined : value(b);
+    return v === undefined || bv === undefined || bv <= 0 ? r : { ...r, ratio: v / bv };
   });
   return {
     id,
@@ -574,6 +625,7 @@ function summarise(
     shape: spec.shape,
     shapeLabel: shapeLabel(spec.shape),
     ...(base === undefined ? {} : { baseline: base.backend }),
+    ...(metric === "ops" && workload.paths !== undefined ? { paths: workload.paths } : {}),
     results: withRatio,
   };
 }
@@ -586,7 +638,7 @@ function summarise(
  * @param options Any {@linkcode BenchOptions} to override (e.g. `workloads: ["lookup-hit"]`).
  * @returns The report; print it with `formatTable(report)` from `./report_table.ts`.
  *
- * @example
+ * @example A quick run of one workload
  * ```ts
  * import { runQuick } from "./run.ts";
  * import assert from "node:assert/strict";

@@ -23,6 +23,24 @@ describe("runBench / runQuick", () => {
     assert.equal(report.probe, undefined);
   });
 
+  it("gives each path its own row, compared with the baseline's same path", async () => {
+    const report = await runQuick(["map", array64], {
+      ...tiny,
+      groups: [{ workload: "lookup-hit", shape }, { workload: "iterate", shape }],
+    });
+    const [lookup, iter] = report.groups;
+    assert.deepEqual(lookup!.paths, ["getInto", "get (copy)"]);
+    assert.deepEqual(iter!.paths, ["entries() (copy)", "entries({reuse})"]);
+    for (const g of report.groups) {
+      assert.equal(g.results.length, 4);
+      for (const r of g.results) {
+        const base = g.results.find((b) => b.backend === "map" && b.path === r.path)!;
+        assert.equal(r.ratio, r.opsPerSec! / base.opsPerSec!, `${r.backend} ${r.path}`);
+        assert.equal(r.fitted, g.results.find((x) => x.backend === r.backend)!.fitted);
+      }
+    }
+  });
+
   it("reports a group whose baseline was skipped with no ratios", async () => {
     const report = await runBench({
       ...tiny,
@@ -106,8 +124,13 @@ describe("runBench / runQuick", () => {
       }],
       groups: [{ workload: "lookup-hit", shape }],
     });
-    assert.match(report.groups[0]!.results[1]!.skipped!, /error: boom/);
-    assert.ok(report.groups[0]!.results[0]!.opsPerSec! > 0);
+    const [getInto, get, ...broken] = report.groups[0]!.results;
+    assert.deepEqual(broken.map((r) => [r.backend, r.path]), [
+      ["broken", "getInto"],
+      ["broken", "get (copy)"],
+    ]);
+    for (const r of broken) assert.match(r.skipped!, /error: boom/);
+    assert.ok(getInto!.opsPerSec! > 0 && get!.opsPerSec! > 0);
   });
 
   it("rejects bad settings, shapes, workloads and names with the value", async () => {

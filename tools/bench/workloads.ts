@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Store } from "@kvkit/store";
+import type { IterateOptions, Store } from "@kvkit/store";
 import type { Fitted } from "./_fit.ts";
 import { keyList, shuffledIndices } from "./_keys.ts";
 
@@ -50,6 +50,22 @@ function cached(ctx: PrepareContext, id: string, make: () => Uint8Array[]): Uint
   return keys;
 }
 
+/**
+ * The read paths of the contract a workload can measure, each its own row: a hot loop reads
+ * with `getInto` into one reused buffer and may iterate with `entries({ reuse: true })`; the
+ * copying `get` and `entries()` hand out a fresh array per result.
+ */
+export const PATHS = {
+  /** `getInto(key, out)` into one reused output buffer. */
+  getInto: "getInto",
+  /** `get(key)`: a copy per lookup. */
+  get: "get (copy)",
+  /** `entries()`: a copied key and value per entry. */
+  entries: "entries() (copy)",
+  /** `entries({ reuse: true })`: the store may overwrite one tuple in place. */
+  entriesReuse: "entries({reuse})",
+} as const;
+
 /** One standard workload. */
 export interface Workload {
   /** The name used on the command line and in the JSON, e.g. `lookup-hit`. */
@@ -59,12 +75,18 @@ export interface Workload {
   /** `ops`: timed, higher is better; `bytes`: bytes per entry, lower is better. */
   readonly metric: "ops" | "bytes";
   /**
+   * The read paths measured, one row each, on the same store (see {@linkcode PATHS}); the
+   * first is the headline (charts show it). Absent: one row, no path.
+   */
+  readonly paths?: readonly string[];
+  /**
    * Prepares the runner.
    *
    * @param ctx The store and its data.
+   * @param path One of {@linkcode Workload.paths} (the first when omitted).
    * @returns The runner, or why the store cannot run this workload.
    */
-  prepare(ctx: PrepareContext): Runner | string;
+  prepare(ctx: PrepareContext, path?: string): Runner | string;
 }
 
 // Query lists are capped so a 1M-entry row still touches every entry once per pass.
@@ -99,26 +121,68 @@ function absentKeys(ctx: PrepareContext, max: number, salt: number): Uint8Array[
 // (the store, the keys) embedded in the optimized code, which then pins the first group's
 // data for the rest of the run. Instance fields die with the instance.
 
-class LookupRunner implements Runner {
+/**
+ * Lookups of keys in a list, round and round: `getInto` into one reused output buffer (the
+ * hot-loop read path) or, with `copy`, `get` (a copy per lookup). One class for both, the
+ * choice made outside the loop, so the two rows time the same loop around their call.
+ */
+export class LookupRunner implements Runner {
   readonly maxRun = Infinity;
   readonly #store: Store;
   readonly #keys: Uint8Array[];
+  readonly #out: Uint8Array;
+  readonly #copy: boolean;
   #p = 0;
 
-  constructor(store: Store, keys: Uint8Array[], hit: boolean) {
-    // A lookup that gives the wrong answer is a broken store, not a slow one.
+  /**
+   * @param store The store.
+   * @param keys The keys to look up, in order.
+   * @param hit Whether they are all present (checked on the first 256: a wrong answer is a
+   * broken store, not a slow one).
+   * @param copy Look up with `get` (a copy each) instead of `getInto`.
+   * @param valueLength The length of the stored values (the output buffer's).
+   */
+  constructor(store: Store, keys: Uint8Array[], hit: boolean, copy: boolean, valueLength: number) {
+    // One buffer with room for the values, reused by every lookup.
+    this.#out = new Uint8Array(Math.max(1, valueLength));
     for (let j = 0; j < Math.min(keys.length, 256); j++) {
-      if ((store.get(keys[j]!) !== undefined) !== hit) {
+      const found = copy ? store.get(keys[j]!) !== undefined : store.getInto(keys[j]!, this.#out);
+      if (found !== hit) {
         throw new Error(
-          `${store.backend}: lookup of a ${hit ? "present" : "absent"} key disagrees`,
+          `${store.backend}: ${copy ? "lookup" : "getInto"} of a ${
+            hit ? "present" : "absent"
+          } key disagrees`,
         );
       }
     }
     this.#store = store;
     this.#keys = keys;
+    this.#copy = copy;
   }
 
+  /** @inheritdoc */
   run(n: number): number {
+    return this.#copy ? this.#runGet(n) : this.#runGetInto(n);
+  }
+
+  // Each path its own loop, in its own function: optimized on its own, as when they were two
+  // classes.
+  #runGetInto(n: number): number {
+    const store = this.#store;
+    const keys = this.#keys;
+    const out = this.#out;
+    let p = this.#p;
+    let s = 0;
+    for (let j = 0; j < n; j++) {
+      if (store.getInto(keys[p]!, out)) s += out[0]!;
+      if (++p === keys.length) p = 0;
+    }
+    this.#p = p;
+    sink ^= s;
+    return n;
+  }
+
+  #runGet(n: number): number {
     const store = this.#store;
     const keys = this.#keys;
     let p = this.#p;
@@ -134,40 +198,64 @@ class LookupRunner implements Runner {
   }
 }
 
-/** `get` of present keys in random order. */
+function lookupRunner(
+  ctx: PrepareContext,
+  keys: Uint8Array[],
+  hit: boolean,
+  path: string | undefined,
+): Runner | string {
+  const store = ctx.fitted.store;
+  if (path === undefined || path === PATHS.getInto) {
+    return new LookupRunner(store, keys, hit, false, ctx.fitted.value);
+  }
+  if (path === PATHS.get) return new LookupRunner(store, keys, hit, true, ctx.fitted.value);
+  return `no path '${path}'`;
+}
+
+const LOOKUP_PATHS = [PATHS.getInto, PATHS.get] as const;
+
+/** `getInto` (and, its own row, the copying `get`) of present keys in random order. */
 export const lookupHit: Workload = {
   name: "lookup-hit",
   title: "lookup (hit)",
   metric: "ops",
-  prepare(ctx) {
+  paths: LOOKUP_PATHS,
+  prepare(ctx, path) {
     if (ctx.present === 0) return "no entries";
-    return new LookupRunner(ctx.fitted.store, presentKeys(ctx, MAX_QUERIES, 1), true);
+    return lookupRunner(ctx, presentKeys(ctx, MAX_QUERIES, 1), true, path);
   },
 };
 
-/** `get` of absent keys (valid for the store) in random order. */
+/** `getInto` (and `get`) of absent keys (valid for the store) in random order. */
 export const lookupMiss: Workload = {
   name: "lookup-miss",
   title: "lookup (miss)",
   metric: "ops",
-  prepare(ctx) {
+  paths: LOOKUP_PATHS,
+  prepare(ctx, path) {
     const keys = absentKeys(ctx, MAX_QUERIES, 2);
     if (keys.length === 0) return "no absent key left in the key range";
-    return new LookupRunner(ctx.fitted.store, keys, false);
+    return lookupRunner(ctx, keys, false, path);
   },
 };
 
-class InsertRunner implements Runner {
+/**
+ * `set` of new keys (insert) or `delete` of present ones, each key once between resets; a
+ * reset, untimed, undoes them (deletes what was inserted, puts back what was deleted).
+ */
+class MutationRunner implements Runner {
   readonly maxRun: number;
   readonly #store: Store;
   readonly #keys: Uint8Array[];
   readonly #values: Uint8Array[];
+  readonly #insert: boolean;
   #p = 0;
 
-  constructor(store: Store, keys: Uint8Array[], values: Uint8Array[]) {
+  constructor(store: Store, keys: Uint8Array[], values: Uint8Array[], insert: boolean) {
     this.#store = store;
     this.#keys = keys;
     this.#values = values;
+    this.#insert = insert;
     this.maxRun = keys.length;
   }
 
@@ -177,13 +265,23 @@ class InsertRunner implements Runner {
     const values = this.#values;
     let p = this.#p;
     const m = Math.min(n, keys.length - p);
-    for (let j = 0; j < m; j++, p++) store.set(keys[p]!, values[p & 3]!);
+    if (this.#insert) {
+      for (let j = 0; j < m; j++, p++) store.set(keys[p]!, values[p & 3]!);
+    } else {
+      let gone = 0;
+      for (let j = 0; j < m; j++, p++) if (store.delete(keys[p]!)) gone++;
+      if (gone !== m) throw new Error(`${store.backend}: delete of a present key returned false`);
+    }
     this.#p = p;
     return m;
   }
 
   reset(): void {
-    for (let j = 0; j < this.#p; j++) this.#store.delete(this.#keys[j]!);
+    const store = this.#store;
+    for (let j = 0; j < this.#p; j++) {
+      if (this.#insert) store.delete(this.#keys[j]!);
+      else store.set(this.#keys[j]!, this.#values[j & 3]!);
+    }
     this.#p = 0;
   }
 }
@@ -196,7 +294,7 @@ export const insert: Workload = {
   prepare(ctx) {
     const keys = absentKeys(ctx, Math.min(MAX_MUTATIONS, ctx.fitted.capacity - ctx.present), 3);
     if (keys.length === 0) return "no room for new keys";
-    return new InsertRunner(ctx.fitted.store, keys, ctx.values);
+    return new MutationRunner(ctx.fitted.store, keys, ctx.values, true);
   },
 };
 
@@ -242,38 +340,6 @@ export const update: Workload = {
   },
 };
 
-class DeleteRunner implements Runner {
-  readonly maxRun: number;
-  readonly #store: Store;
-  readonly #keys: Uint8Array[];
-  readonly #values: Uint8Array[];
-  #p = 0;
-
-  constructor(store: Store, keys: Uint8Array[], values: Uint8Array[]) {
-    this.#store = store;
-    this.#keys = keys;
-    this.#values = values;
-    this.maxRun = keys.length;
-  }
-
-  run(n: number): number {
-    const store = this.#store;
-    const keys = this.#keys;
-    let p = this.#p;
-    const m = Math.min(n, keys.length - p);
-    let gone = 0;
-    for (let j = 0; j < m; j++, p++) if (store.delete(keys[p]!)) gone++;
-    this.#p = p;
-    if (gone !== m) throw new Error(`${store.backend}: delete of a present key returned false`);
-    return m;
-  }
-
-  reset(): void {
-    for (let j = 0; j < this.#p; j++) this.#store.set(this.#keys[j]!, this.#values[j & 3]!);
-    this.#p = 0;
-  }
-}
-
 /** `delete` of present keys; each reset puts them back. */
 export const remove: Workload = {
   name: "delete",
@@ -281,26 +347,42 @@ export const remove: Workload = {
   metric: "ops",
   prepare(ctx) {
     if (ctx.present === 0) return "no entries";
-    return new DeleteRunner(ctx.fitted.store, presentKeys(ctx, MAX_MUTATIONS, 5), ctx.values);
+    return new MutationRunner(
+      ctx.fitted.store,
+      presentKeys(ctx, MAX_MUTATIONS, 5),
+      ctx.values,
+      false,
+    );
   },
 };
 
-class IterateRunner implements Runner {
+/**
+ * `entries()` (or `entries({ reuse: true })`) one entry per operation; a finished walk starts
+ * over. Exported for the contract table (./contract_table.ts).
+ */
+export class IterateRunner implements Runner {
   readonly maxRun = Infinity;
   readonly #store: Store;
+  readonly #options: IterateOptions | undefined;
   #it: Iterator<[Uint8Array, Uint8Array]>;
 
-  constructor(store: Store) {
+  /**
+   * @param store The store.
+   * @param reuse Iterate with `{ reuse: true }`.
+   */
+  constructor(store: Store, reuse = false) {
     this.#store = store;
-    this.#it = store.entries();
+    this.#options = reuse ? { reuse: true } : undefined;
+    this.#it = store.entries(this.#options);
   }
 
+  /** @inheritdoc */
   run(n: number): number {
     let s = 0;
     for (let j = 0; j < n; j++) {
       let r = this.#it.next();
       if (r.done === true) {
-        this.#it = this.#store.entries();
+        this.#it = this.#store.entries(this.#options);
         r = this.#it.next();
       }
       if (r.done !== true) s += r.value[1].length;
@@ -310,14 +392,18 @@ class IterateRunner implements Runner {
   }
 }
 
-/** `entries()`: one operation is one entry yielded; a finished walk starts over. */
+/** `entries()` and, its own row, `entries({ reuse: true })`: one operation is one entry. */
 export const iterate: Workload = {
   name: "iterate",
   title: "iterate (per entry)",
   metric: "ops",
-  prepare(ctx) {
+  paths: [PATHS.entries, PATHS.entriesReuse],
+  prepare(ctx, path) {
     if (ctx.present === 0) return "no entries";
-    return new IterateRunner(ctx.fitted.store);
+    if (path !== undefined && path !== PATHS.entries && path !== PATHS.entriesReuse) {
+      return `no path '${path}'`;
+    }
+    return new IterateRunner(ctx.fitted.store, path === PATHS.entriesReuse);
   },
 };
 

@@ -15,6 +15,11 @@ export interface ExploreArgs {
   readonly backend: string | undefined;
   /** Backend options, camelCase. */
   readonly options: Record<string, unknown>;
+  /**
+   * The flag each option came from, as typed (`maxEntries` → `--max-entries`), so an error
+   * about an option can name the flag the user wrote.
+   */
+  readonly flags: Readonly<Record<string, string>>;
   /** `--script FILE`: run the commands of a file. */
   readonly script: string | undefined;
   /** `--load FILE`: open a store of the image's backend and options, filled from it. */
@@ -50,7 +55,7 @@ const OWN = {
  * @param text The value as typed.
  * @returns The typed value.
  *
- * @example
+ * @example Numbers, booleans and strings
  * ```ts
  * import { optionValue } from "./args.ts";
  * import assert from "node:assert/strict";
@@ -80,7 +85,7 @@ function camel(name: string): string {
  * @throws {StoreError} `EINVAL` for a second backend, a short flag that is not the explorer's,
  * or an explorer flag missing its value.
  *
- * @example
+ * @example A backend with its options
  * ```ts
  * import { parseExploreArgs } from "./args.ts";
  * import assert from "node:assert/strict";
@@ -88,6 +93,7 @@ function camel(name: string): string {
  * const args = parseExploreArgs(["rhash", "--key-size", "8", "--max-entries=1024", "--json", "--lru"]);
  * assert.equal(args.backend, "rhash");
  * assert.deepEqual(args.options, { keySize: 8, maxEntries: 1024, lru: true });
+ * assert.equal(args.flags.maxEntries, "--max-entries");
  * assert.equal(args.json, true);
  * ```
  */
@@ -101,6 +107,7 @@ export function parseExploreArgs(argv: readonly string[]): ExploreArgs {
   });
   const own: Record<string, string | boolean> = {};
   const options: Record<string, unknown> = {};
+  const flags: Record<string, string> = {};
   const positionals: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -137,8 +144,9 @@ export function parseExploreArgs(argv: readonly string[]): ExploreArgs {
       }
     }
     const noFlag = /^no-(.+)$/.exec(t.name);
-    if (noFlag !== null && value === true) options[camel(noFlag[1]!)] = false;
-    else options[camel(t.name)] = value;
+    const name = noFlag !== null && value === true ? camel(noFlag[1]!) : camel(t.name);
+    options[name] = noFlag !== null && value === true ? false : value;
+    flags[name] = `--${t.name}`;
   }
   if (positionals.length > 1) {
     throw new StoreError(
@@ -150,6 +158,7 @@ export function parseExploreArgs(argv: readonly string[]): ExploreArgs {
   return {
     backend: positionals[0],
     options,
+    flags,
     script: typeof own.script === "string" ? own.script : undefined,
     load: typeof own.load === "string" ? own.load : undefined,
     json: own.json === true,

@@ -40,6 +40,16 @@ describe("parseExploreArgs", () => {
     assert.equal(a.color, false);
   });
 
+  it("remembers the flag each option came from, for errors that name it", () => {
+    const a = parseExploreArgs(["htab", "--max-entrie", "4", "--no-lru", "--key-size=8", "--json"]);
+    assert.deepEqual(a.options, { maxEntrie: 4, lru: false, keySize: 8 });
+    assert.deepEqual(a.flags, {
+      maxEntrie: "--max-entrie",
+      lru: "--no-lru",
+      keySize: "--key-size",
+    });
+  });
+
   it("rejects two backends, an unknown short flag, and a flag without its value", () => {
     assert.throws(() => parseExploreArgs(["map", "rhash"]), /one backend only/);
     assert.throws(() => parseExploreArgs(["-k", "8"]), /unknown flag -k/);

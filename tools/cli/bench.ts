@@ -1,168 +1,144 @@
 /**
- * The explorer's quick benchmark: the standard workloads (insert, lookup hit, lookup miss,
- * update, iterate, delete) timed in process on a fresh store of the session's backend and
- * options, so the user's data is never touched. Cycles repeat until a time budget is spent;
- * the result is ops/s per workload, a rough local figure (the harness in tools/bench does the
- * side-by-side ratios).
+ * The explorer's `bench`: the benchmark harness of tools/bench (one engine, the same workloads
+ * and report as `deno task bench`) run on the data shape of the session's store - its key and
+ * value sizes, up to N entries - with the session's backend and options, on fresh stores (the
+ * session's store is only read for its shape), side by side with peers for ratios. What a bench
+ * may take is bounded (see ./limits.ts): a command must not run the session out of memory or
+ * never return.
  *
  * @module
  */
 
-import { type Backend, EXIST, isStoreError, NOEXIST, type Store } from "@kvkit/store";
+import { type Store, StoreError } from "@kvkit/store";
+import type { BenchReport } from "../bench/run.ts";
+import { MAX_BENCH_ENTRIES, MAX_BENCH_SAMPLE_MS } from "./limits.ts";
+import type { Session } from "./session.ts";
 
-/** One workload's result. */
-export interface BenchRow {
-  /** The workload name. */
-  readonly workload: string;
-  /** Operations run. */
-  readonly ops: number;
-  /** Total milliseconds spent in them. */
-  readonly ms: number;
-  /** Operations per second. */
-  readonly opsPerSec: number;
-}
+/** The workloads run, each with the fill it starts from. */
+const GROUPS: readonly (readonly [string, number])[] = [
+  ["lookup-hit", 1],
+  ["lookup-miss", 0.75],
+  ["insert", 0.5],
+  ["update", 1],
+  ["delete", 1],
+  ["iterate", 1],
+  ["batch", 1],
+  ["memory", 1],
+];
 
-/** The whole quick benchmark. */
-export interface BenchResult {
-  /** Entries the store was filled with each cycle. */
+/** Timed samples per workload row. */
+const SAMPLES = 3;
+
+/** What to run. */
+export interface SessionBenchOptions {
+  /** The most entries per group, 1..{@linkcode MAX_BENCH_ENTRIES}. */
   readonly entries: number;
-  /** Key length in bytes. */
-  readonly keyBytes: number;
-  /** Value length in bytes. */
-  readonly valueBytes: number;
-  /** `memoryUsage()` of the filled store. */
-  readonly memory: number;
-  /** One row per workload. */
-  readonly rows: BenchRow[];
+  /** Milliseconds per timed sample, 1..{@linkcode MAX_BENCH_SAMPLE_MS}. */
+  readonly sampleMs: number;
+  /** Backends to run alongside for ratios (names the harness resolves). */
+  readonly peers: readonly string[];
 }
 
-/** Options of {@linkcode quickBench}. */
-export interface BenchOptions {
-  /** The most entries to insert (capped at the store's `maxEntries`); default 10 000. */
-  readonly entries?: number;
-  /** Milliseconds to spend in total, roughly; default 400. */
-  readonly budgetMs?: number;
+/** The harness's answer: its table and report. */
+export interface SessionBench {
+  /** The harness's table. */
+  readonly text: string;
+  /** The harness's report (JSON-able). */
+  readonly report: BenchReport;
 }
 
-// A bijection on u32 (odd multiplier), so distinct counters give distinct, scattered keys.
-const SCATTER = 2654435761;
-
-function makeKeys(store: Store, n: number, offset: number): Uint8Array[] {
+function shapeOf(store: Store, entries: number): {
+  key: number | [number, number];
+  entries: number;
+  fill: number;
+  value: number;
+} {
   const caps = store.capabilities;
-  const keys: Uint8Array[] = [];
-  if (caps.keyRange !== undefined) {
-    for (let i = 0; i < n && caps.keyRange.min + offset + i <= caps.keyRange.max; i++) {
-      const k = caps.keyRange.min + offset + i;
-      keys.push(new Uint8Array([k & 0xff, (k >>> 8) & 0xff, (k >>> 16) & 0xff, k >>> 24]));
-    }
-    return keys;
-  }
   const { min, max } = caps.keySize;
-  const len = Math.min(Math.max(min, 8), max);
-  const room = len >= 4 ? 2 ** 32 : 256 ** len;
-  for (let i = 0; i < n && offset + i < room; i++) {
-    const key = new Uint8Array(len);
-    let x = len >= 4 ? Math.imul(offset + i, SCATTER) >>> 0 : offset + i;
-    for (let b = 0; b < Math.min(len, 4); b++, x >>>= 8) key[b] = x & 0xff;
-    for (let b = 4; b < len; b++) key[b] = (key[b - 4]! * 31 + b) & 0xff;
-    keys.push(key);
-  }
-  return keys;
+  return {
+    key: caps.keyRange !== undefined ? 4 : min === max ? min : [min, Math.min(max, 255)],
+    entries: Math.max(1, Math.min(entries, caps.maxEntries)),
+    fill: 1,
+    value: caps.valueSizes?.[0] ?? Math.max(caps.valueSize.min, Math.min(8, caps.valueSize.max)),
+  };
 }
 
 /**
- * Runs the quick benchmark on a fresh store.
+ * Checks a bench's size and sample time against the explorer's limits.
  *
- * @param backend The backend to create the store from.
- * @param options The backend options.
- * @param bench Entry count and time budget.
- * @returns The rows and the filled store's memory.
+ * @param options The entries and sample time asked for.
+ * @throws {StoreError} `E2BIG` for more entries than {@linkcode MAX_BENCH_ENTRIES}, `EINVAL`
+ * for a count that is not a positive integer or a sample time outside
+ * 1..{@linkcode MAX_BENCH_SAMPLE_MS}.
  *
- * @example
+ * @example The limits
  * ```ts
- * import { mapBackend } from "@kvkit/backends";
- * import { quickBench } from "./bench.ts";
+ * import { checkBenchLimits } from "./bench.ts";
  * import assert from "node:assert/strict";
  *
- * const result = quickBench(mapBackend, { keySize: 4 }, { entries: 100, budgetMs: 5 });
- * assert.equal(result.entries, 100);
- * assert.ok(result.rows.every((r) => r.ops > 0));
+ * checkBenchLimits({ entries: 1000, sampleMs: 20 });
+ * assert.throws(() => checkBenchLimits({ entries: 2 ** 24, sampleMs: 20 }), { code: "E2BIG" });
+ * assert.throws(() => checkBenchLimits({ entries: 100, sampleMs: 99999999999 }), { code: "EINVAL" });
  * ```
  */
-export function quickBench(
-  // deno-lint-ignore no-explicit-any
-  backend: Backend<any>,
-  options: Record<string, unknown>,
-  bench: BenchOptions = {},
-): BenchResult {
-  const store = backend.create(options);
-  const caps = store.capabilities;
-  const wanted = Math.min(bench.entries ?? 10_000, caps.maxEntries);
-  const keys = makeKeys(store, wanted, 0);
-  const misses = makeKeys(store, keys.length, keys.length);
-  const valueBytes = caps.valueSizes?.[0] ?? Math.max(caps.valueSize.min, 1);
-  const value = new Uint8Array(valueBytes).fill(0xab);
-  const other = new Uint8Array(valueBytes).fill(0xcd);
-  // A byte-bounded store may fill up before maxEntries: keep what fits.
-  let n = keys.length;
-  for (let i = 0; i < keys.length; i++) {
-    try {
-      store.set(keys[i]!, value, NOEXIST);
-    } catch (err) {
-      if (!isStoreError(err)) throw err;
-      n = i;
-      break;
-    }
+export function checkBenchLimits(options: { entries: number; sampleMs: number }): void {
+  const { entries, sampleMs } = options;
+  if (!Number.isSafeInteger(entries) || entries < 1) {
+    throw new StoreError("EINVAL", `bench: ${entries} entries is not a positive integer`);
   }
-  const memory = store.memoryUsage();
-  store.clear();
-  const used = keys.slice(0, n);
-  const workloads: [string, () => number][] = [
-    ["insert", () => {
-      for (const k of used) store.set(k, value, NOEXIST);
-      return used.length;
-    }],
-    ["lookup hit", () => {
-      for (const k of used) store.get(k);
-      return used.length;
-    }],
-    ["lookup miss", () => {
-      for (const k of misses) store.get(k);
-      return misses.length;
-    }],
-    ["update", () => {
-      for (const k of used) store.set(k, other, EXIST);
-      return used.length;
-    }],
-    ["iterate", () => {
-      let c = 0;
-      for (const _ of store.entries()) c++;
-      return c;
-    }],
-    ["delete", () => {
-      for (const k of used) store.delete(k);
-      return used.length;
-    }],
-  ];
-  const totals = workloads.map(([workload]) => ({ workload, ops: 0, ms: 0 }));
-  const budget = bench.budgetMs ?? 400;
-  const began = performance.now();
-  do {
-    workloads.forEach(([, run], i) => {
-      const t0 = performance.now();
-      const ops = run();
-      totals[i]!.ms += performance.now() - t0;
-      totals[i]!.ops += ops;
-    });
-  } while (performance.now() - began < budget && n > 0);
-  return {
-    entries: n,
-    keyBytes: used[0]?.length ?? caps.keySize.min,
-    valueBytes,
-    memory,
-    rows: totals.map((t) => ({
-      ...t,
-      opsPerSec: t.ms > 0 ? Math.round(t.ops / (t.ms / 1000)) : 0,
-    })),
-  };
+  if (entries > MAX_BENCH_ENTRIES) {
+    throw new StoreError(
+      "E2BIG",
+      `bench: ${entries} entries is more than the explorer's limit of ${MAX_BENCH_ENTRIES} ` +
+        `(a bench builds several stores of that size in this process); for bigger runs use ` +
+        `\`deno task bench\``,
+    );
+  }
+  if (!Number.isSafeInteger(sampleMs) || sampleMs < 1 || sampleMs > MAX_BENCH_SAMPLE_MS) {
+    throw new StoreError(
+      "EINVAL",
+      `bench: ms ${sampleMs} is not a sample time in 1..${MAX_BENCH_SAMPLE_MS} ms ` +
+        `(${SAMPLES} samples a row)`,
+    );
+  }
+}
+
+/**
+ * Runs the harness on the session's backend and options.
+ *
+ * @param session The session (its store is only read for its shape, never changed).
+ * @param options Entries, sample time and peers, checked with {@linkcode checkBenchLimits}.
+ * @returns The table and report.
+ * @throws {StoreError} Over a limit, or a peer the harness does not know (`EINVAL`).
+ *
+ * @example Benchmarking a session's store shape
+ * ```ts
+ * import { benchSession } from "./bench.ts";
+ * import { openSession } from "./session.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const session = await openSession("map", { keySize: 4 });
+ * const { report } = await benchSession(session, { entries: 64, sampleMs: 1, peers: [] });
+ * assert.equal(report.groups[0]!.workload, "lookup-hit");
+ * assert.equal(session.store.size, 0);
+ * ```
+ */
+export async function benchSession(
+  session: Session,
+  options: SessionBenchOptions,
+): Promise<SessionBench> {
+  checkBenchLimits(options);
+  // Loaded on first use: the harness and its peers are not needed to open a store.
+  const { runQuick } = await import("../bench/run.ts");
+  const { formatTable } = await import("../bench/report_table.ts");
+  const base = shapeOf(session.store, options.entries);
+  const groups = GROUPS.map(([workload, fill]) => ({ workload, shape: { ...base, fill } }));
+  const report = await runQuick([session.backend, ...options.peers], {
+    groups,
+    probeMB: 0,
+    samples: SAMPLES,
+    sampleMs: options.sampleMs,
+    backendOptions: { [session.backend.name]: session.options },
+  });
+  return { text: formatTable(report), report };
 }

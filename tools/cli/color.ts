@@ -41,7 +41,7 @@ function noColorEnv(): boolean {
  * @param force `true` for `--color`, `false` for `--no-color`, `undefined` to decide.
  * @returns Whether to colour.
  *
- * @example
+ * @example Colour only on a terminal
  * ```ts
  * import { useColor } from "./color.ts";
  * import assert from "node:assert/strict";
@@ -62,7 +62,7 @@ export function useColor(isTTY: boolean, force: boolean | undefined): boolean {
  * @param enabled Whether to colour; `false` gives the identity.
  * @returns The painter.
  *
- * @example
+ * @example A painter without colour
  * ```ts
  * import { painter } from "./color.ts";
  * import assert from "node:assert/strict";

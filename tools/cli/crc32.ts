@@ -23,7 +23,7 @@ const TABLE: Uint32Array = (() => {
  * @param bytes The bytes.
  * @returns The checksum as an unsigned 32-bit integer.
  *
- * @example
+ * @example The CRC-32 check value
  * ```ts
  * import { crc32 } from "./crc32.ts";
  * import assert from "node:assert/strict";

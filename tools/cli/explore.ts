@@ -6,7 +6,6 @@
  * @module
  */
 
-import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { listBackends } from "@kvkit/backends";
@@ -15,9 +14,10 @@ import { parseExploreArgs } from "./args.ts";
 import { painter, useColor } from "./color.ts";
 import type { CommandContext } from "./commands.ts";
 import { readImageFile } from "./image_file.ts";
+import { checkImageStoreSize, MAX_SCRIPT_FILE_BYTES, readLimitedFile } from "./limits.ts";
 import { describeError } from "./render.ts";
 import { runRepl } from "./repl.ts";
-import { restoreImage } from "./restore.ts";
+import { fillStore } from "./restore.ts";
 import { runScript } from "./script.ts";
 import { defaultBackend, openSession, type Session } from "./session.ts";
 
@@ -69,12 +69,13 @@ function lines(text: string): string[] {
 
 async function open(args: ReturnType<typeof parseExploreArgs>): Promise<Session> {
   if (args.load === undefined) {
-    return await openSession(args.backend ?? defaultBackend(), args.options);
+    return await openSession(args.backend ?? defaultBackend(), args.options, args.flags);
   }
-  const image = await readImageFile(args.load);
+  const { image, bytes } = await readImageFile(args.load);
   if (args.backend !== undefined) {
-    const session = await openSession(args.backend, args.options);
-    restoreImage(session.store, image);
+    const session = await openSession(args.backend, args.options, args.flags);
+    // A new session's store is not the user's yet: on failure the explorer exits.
+    fillStore(session.store, image);
     return session;
   }
   // The image is data from outside: its backend name must never become a module to import
@@ -86,8 +87,20 @@ async function open(args: ReturnType<typeof parseExploreArgs>): Promise<Session>
         `--load opens catalog backends only: open the plugin first, then \`load FILE\``,
     );
   }
-  const session = await openSession(image.backend, { ...image.options, ...args.options });
-  restoreImage(session.store, image);
+  const options = { ...image.options, ...args.options };
+  const session = await openSession(image.backend, options, args.flags);
+  // Nor may its options make a store far bigger than the image could fill.
+  try {
+    checkImageStoreSize(
+      session.store.memoryUsage(),
+      bytes,
+      `${image.backend} ${JSON.stringify(options)}`,
+    );
+  } catch (err) {
+    session.store.close();
+    throw err;
+  }
+  fillStore(session.store, image);
   return session;
 }
 
@@ -98,7 +111,7 @@ async function open(args: ReturnType<typeof parseExploreArgs>): Promise<Session>
  * @param io The standard streams.
  * @returns The exit code: {@linkcode EXIT_OK}, {@linkcode EXIT_FAILED} or {@linkcode EXIT_USAGE}.
  *
- * @example
+ * @example A piped script with JSON output
  * ```ts
  * import { PassThrough } from "node:stream";
  * import { explore } from "./explore.ts";
@@ -148,13 +161,12 @@ export async function explore(argv: readonly string[], io: ExploreIO): Promise<n
   if (args.script !== undefined) {
     let text: string;
     try {
-      text = await readFile(args.script, "utf8");
+      const bytes = await readLimitedFile(args.script, MAX_SCRIPT_FILE_BYTES, "script");
+      text = new TextDecoder().decode(bytes);
     } catch (err) {
-      const e = new StoreError(
-        "ENOENT",
-        `cannot read script '${args.script}': ${(err as Error).message}`,
-      );
-      writeErr(`${paint("error", "error ENOENT (-2)")}: ${describeError(e).message}`);
+      const { code, errno, message } = describeError(err);
+      if (args.json) writeOut(JSON.stringify({ command: null, ok: false, code, errno, message }));
+      writeErr(`${paint("error", `error ${code} (${errno})`)}: ${message}`);
       return EXIT_USAGE;
     }
     const summary = await runScript(ctx, lines(text), output, args.json);

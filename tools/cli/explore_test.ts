@@ -1,17 +1,25 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { listBackends } from "@kvkit/backends";
+import { runLine } from "./commands.ts";
 import { explore } from "./explore.ts";
 import { encodeImage } from "./image.ts";
+import { MAX_BENCH_ENTRIES, MAX_IMAGE_FILE_BYTES, MAX_SCRIPT_FILE_BYTES } from "./limits.ts";
+import { openSession } from "./session.ts";
 import { complete } from "./repl.ts";
 import { removeTempDirs, tempDir } from "./_spawn_main.ts";
 
 const PLUGIN = fileURLToPath(new URL("./testdata/sorted_plugin.ts", import.meta.url));
+// Admits a new key only before every key present: re-inserting its entries in iteration order
+// fails, as a rollback would.
+const DESCENDING = fileURLToPath(
+  new URL("./testdata/descending_plugin.ts", import.meta.url),
+);
 
 async function run(
   argv: string[],
@@ -68,7 +76,7 @@ describe("explorer script mode", () => {
       ok: false,
       code: "EEXIST",
       errno: -17,
-      message: "key exists",
+      message: "key exists (NOEXIST)",
       line: 2,
     });
     assert.equal(c!.code, "E2BIG");
@@ -99,6 +107,31 @@ describe("explorer script mode", () => {
     assert.equal(r.code, 2);
     assert.match(r.err, /unknown backend 'nope'; known backends: .*map/);
     assert.equal((await run(["map", "--key-size", "0"], "")).code, 2);
+  });
+
+  it("gives the backend's EINVAL for an unknown option, naming the flag, on open too", async () => {
+    const r = await run(["htab", "--json", "--key-size", "4", "--max-entrie", "4"], "");
+    assert.equal(r.code, 2);
+    const [failed] = json(r.out);
+    assert.equal(failed!.code, "EINVAL");
+    assert.equal(failed!.errno, -22);
+    assert.match(
+      failed!.message as string,
+      /^htab: unknown option 'maxEntrie' \(did you mean 'maxEntries'\?\); known: .* \(--max-entrie on the command line; did you mean --max-entries\?\)$/,
+    );
+    // `open` inside a session: the same error, and the session keeps its store.
+    const o = await run(["map", "--json"], "set 1 u64:1\nopen htab --no-lru\nsize\n");
+    const [, opened, size] = json(o.out);
+    assert.equal(opened!.code, "EINVAL");
+    assert.match(
+      opened!.message as string,
+      /unknown option 'lru'.*\(--no-lru on the command line\)$/,
+    );
+    assert.equal(size!.size, 1);
+    // A known option with a bad value is the backend's error as it is.
+    const v = await run(["htab", "--json", "--max-entries", "0"], "");
+    assert.equal(v.code, 2);
+    assert.doesNotMatch(json(v.out)[0]!.message as string, /on the command line/);
   });
 
   it("opens the default backend when none is named", async () => {
@@ -144,6 +177,32 @@ describe("explorer plugins", () => {
       value: "0x01",
     });
     assert.equal(out[10]!.found, false);
+  });
+
+  it("lpm asks the contract's longestPrefixOf: the key and its value, or not found", async () => {
+    const r = await run(
+      ["qptrie", "--value-size", "1", "--json"],
+      'set "app" u8:1\nset "apple" u8:2\nlpm "applesauce"\nlpm "appetite"\nlpm "b"\n',
+    );
+    assert.equal(r.code, 0, r.err);
+    const [, , long, short, none] = json(r.out);
+    assert.deepEqual(long, {
+      command: "lpm",
+      ok: true,
+      found: true,
+      key: "0x6170706c65",
+      value: "0x02",
+    });
+    assert.deepEqual(short, {
+      command: "lpm",
+      ok: true,
+      found: true,
+      key: "0x617070",
+      value: "0x01",
+    });
+    assert.deepEqual(none, { command: "lpm", ok: true, found: false });
+    const m = await run(["map", "--json"], "lpm 1\n");
+    assert.equal(json(m.out)[0]!.code, "EOPNOTSUPP");
   });
 
   it("refuses 'from' on an unordered store with EOPNOTSUPP", async () => {
@@ -285,21 +344,19 @@ describe("explorer bench", () => {
   it("runs the harness's workloads on a fresh store like this one, leaving the store alone", async () => {
     const r = await run(
       ["map", "--json"],
-      "set 1 u64:1\nbench 64 vs none\nbench 64 local ms 5\nsize\n",
+      "set 1 u64:1\nbench 64 vs none ms 2\nsize\n",
     );
     assert.equal(r.code, 0, r.out);
-    const [, harness, local, size] = json(r.out);
+    const [, harness, size] = json(r.out);
     const report = harness!.report as {
       groups: { workload: string; results: { opsPerSec?: number }[] }[];
     };
-    assert.equal(harness!.harness, true);
+    assert.deepEqual([harness!.entries, harness!.sampleMs, harness!.peers], [64, 2, []]);
     assert.deepEqual(
       report.groups.map((g) => g.workload),
       ["lookup-hit", "lookup-miss", "insert", "update", "delete", "iterate", "batch", "memory"],
     );
     assert.ok(report.groups[0]!.results[0]!.opsPerSec! > 0);
-    assert.equal(local!.harness, false);
-    assert.equal(local!.entries, 64);
     assert.equal(size!.size, 1);
   });
 });
@@ -341,6 +398,160 @@ describe("explorer on every catalog backend", () => {
       assert.ok((out[5]!.memory as number) > 0);
     });
   }
+});
+
+describe("explorer load is all or nothing (the new store is built aside)", () => {
+  const u8 = (n: number): Uint8Array => new Uint8Array([n]);
+
+  it("keeps the store when a store whose admission depends on order refuses an entry", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "descending.kvimg");
+    // 9 and 8 go in (each before every key present); 10 does not.
+    const entries: [Uint8Array, Uint8Array][] = [[u8(9), u8(9)], [u8(8), u8(8)], [u8(10), u8(10)]];
+    await writeFile(file, encodeImage({ backend: "descending-fixture", options: {}, entries }));
+    const r = await run(
+      [DESCENDING, "--json"],
+      `set 0x03 u8:3\nset 0x02 u8:2\nset 0x01 u8:1\nload ${file}\niter\n`,
+    );
+    const [, , , load, iter] = json(r.out);
+    assert.equal(load!.code, "ENOSPC", JSON.stringify(load));
+    assert.match(load!.message as string, /refused image entry 2 .*nothing loaded/);
+    assert.deepEqual(iter!.entries, [
+      { key: "0x01", value: "0x01" },
+      { key: "0x02", value: "0x02" },
+      { key: "0x03", value: "0x03" },
+    ]);
+    // An image the store admits in its order loads, replacing the entries.
+    const good = join(dir, "good.kvimg");
+    await writeFile(
+      good,
+      encodeImage({ backend: "descending-fixture", options: {}, entries: entries.slice(0, 2) }),
+    );
+    const ok = await run([DESCENDING, "--json"], `set 0x01 u8:1\nload ${good}\niter\n`);
+    const [, loaded, after] = json(ok.out);
+    assert.deepEqual([loaded!.loaded, loaded!.replaced], [2, 1]);
+    assert.deepEqual((after!.entries as { key: string }[]).map((e) => e.key), ["0x08", "0x09"]);
+  });
+
+  it("a real store that runs out of room midway is the very same object, layout and all", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "qptrie.kvimg");
+    const te = new TextEncoder();
+    const entries: [Uint8Array, Uint8Array][] = [];
+    for (let i = 0; i < 100; i++) {
+      entries.push([te.encode(`k${String(i).padStart(7, "0")}`), u8(i)]);
+    }
+    await writeFile(file, encodeImage({ backend: "qptrie", options: {}, entries }));
+    const session = await openSession("qptrie", { valueSize: 1, maxHeapBytes: 1024 });
+    const ctx = { session, paint: (_: string, t: string) => t };
+    for (const line of ['set "aaaa" u8:1', 'set "bbbb" u8:2', 'del "aaaa"']) {
+      assert.equal((await runLine(ctx, line)).kind, "ok", line);
+    }
+    const store = session.store;
+    const layout = store.describe!();
+    const outcome = await runLine(ctx, `load ${file}`);
+    assert.equal(outcome.kind, "error");
+    assert.match(String((outcome as { error: unknown }).error), /ENOMEM|ENOSPC/);
+    assert.equal(session.store, store);
+    // Not rebuilt by re-insertion: the same nodes, the same heap offsets, the same garbage.
+    assert.equal(store.describe!(), layout);
+    // A load that fits swaps in a new store and closes nothing the session still uses.
+    const small = join(dir, "small.kvimg");
+    await writeFile(
+      small,
+      encodeImage({ backend: "qptrie", options: {}, entries: entries.slice(0, 3) }),
+    );
+    assert.equal((await runLine(ctx, `load ${small}`)).kind, "ok");
+    assert.notEqual(session.store, store);
+    assert.equal(session.store.size, 3);
+    assert.equal(session.store.capabilities.maxEntries, store.capabilities.maxEntries);
+  });
+});
+
+describe("explorer limits", () => {
+  it("bounds bench: entries (E2BIG) and sample time (EINVAL), answered at once", async () => {
+    const r = await run(
+      ["map", "--json"],
+      `set 1 u64:1\nbench 16777216 vs none\nbench ${MAX_BENCH_ENTRIES + 1}\n` +
+        "bench 100 vs none ms 99999999999\nbench 0\nsize\n",
+    );
+    const [, huge, over, slow, zero, size] = json(r.out);
+    assert.equal(huge!.code, "E2BIG");
+    assert.match(huge!.message as string, /16777216 entries is more than the explorer's limit/);
+    assert.equal(over!.code, "E2BIG");
+    assert.equal(slow!.code, "EINVAL");
+    assert.match(slow!.message as string, /ms 99999999999 is not a sample time in 1\.\.\d+ ms/);
+    assert.equal(zero!.code, "EINVAL");
+    assert.equal(size!.size, 1);
+  });
+
+  it("checks an image's size and type before reading it, with the right code", async () => {
+    const dir = await tempDir();
+    const big = join(dir, "big.kvimg");
+    await writeFile(big, "");
+    await truncate(big, MAX_IMAGE_FILE_BYTES + 1); // sparse: nothing to read if it is refused
+    const sub = join(dir, "sub");
+    await mkdir(sub);
+    const lines = [`load ${big}`, `load ${sub}`, `load ${join(dir, "missing")}`];
+    if (existsSync("/dev/zero")) lines.push("load /dev/zero");
+    const r = await run(["map", "--json"], `set 1 u64:1\n${lines.join("\n")}\nsize\n`);
+    const out = json(r.out);
+    const [, tooBig, directory, missing] = out;
+    assert.equal(tooBig!.code, "E2BIG");
+    assert.match(tooBig!.message as string, /is more than the 256 MiB .* the explorer reads/);
+    assert.equal(directory!.code, "EINVAL");
+    assert.match(directory!.message as string, /not a regular file \(a directory\)/);
+    assert.equal(missing!.code, "ENOENT");
+    if (existsSync("/dev/zero")) {
+      assert.equal(out[4]!.code, "EINVAL");
+      assert.match(out[4]!.message as string, /not a regular file \(a character device\)/);
+    }
+    assert.equal(out.at(-1)!.size, 1);
+    for (const path of [big, sub, ...(existsSync("/dev/zero") ? ["/dev/zero"] : [])]) {
+      const start = await run(["--load", path, "--json"], "");
+      assert.equal(start.code, 2, path);
+      assert.match(json(start.out)[0]!.code as string, /^(E2BIG|EINVAL)$/, path);
+    }
+  });
+
+  it("checks a script's size and type before reading it: EINVAL/E2BIG, ENOENT only when missing", async () => {
+    const dir = await tempDir();
+    const big = join(dir, "big.kvs");
+    await writeFile(big, "");
+    await truncate(big, MAX_SCRIPT_FILE_BYTES + 1);
+    const cases: [string, string][] = [[big, "E2BIG"], [dir, "EINVAL"], [
+      join(dir, "no.kvs"),
+      "ENOENT",
+    ]];
+    if (existsSync("/dev/zero")) cases.push(["/dev/zero", "EINVAL"]);
+    for (const [path, code] of cases) {
+      const r = await run(["map", "--script", path], "");
+      assert.equal(r.code, 2, path);
+      assert.match(r.err, new RegExp(`^error ${code} \\(-\\d+\\): cannot read script`), path);
+    }
+  });
+
+  it("--load refuses an image whose options ask for a store far bigger than the image", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "huge.kvimg");
+    // 270 MB of inline storage declared by a file of about a hundred bytes.
+    const options = { owners: 65536, inlineBytes: 4096 };
+    await writeFile(file, encodeImage({ backend: "sk-storage", options, entries: [] }));
+    const r = await run(["--load", file, "--json"], "size\n");
+    assert.equal(r.code, 2);
+    const [failed] = json(r.out);
+    assert.equal(failed!.code, "E2BIG");
+    assert.match(
+      failed!.message as string,
+      /the image's options open a store of .* may take at most 256 MiB.*name the backend/,
+    );
+    // Named on the command line, the same store is the user's choice, and opens.
+    const named = await run(
+      ["sk-storage", "--owners", "65536", "--inline-bytes", "4096", "--load", file, "--json"],
+      "size\n",
+    );
+    assert.equal(named.code, 0, named.err);
+  });
 });
 
 after(removeTempDirs);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { hex as hexDigits } from "@kvkit/internal";
 import type { Capabilities } from "@kvkit/store";
 import type { Painter } from "./color.ts";
 
@@ -12,12 +13,13 @@ import type { Painter } from "./color.ts";
 export const SHOW_BYTES = 32;
 
 /**
- * Hex of all the bytes, `0x`-prefixed (`0x` alone for no bytes).
+ * Hex of all the bytes, `0x`-prefixed (`0x` alone for no bytes): the explorer's input syntax,
+ * so output can be pasted back. The digits are `@kvkit/internal`'s `hex`.
  *
  * @param bytes The bytes.
  * @returns E.g. `0x0a0b`.
  *
- * @example
+ * @example Pasteable hex
  * ```ts
  * import { hex } from "./format.ts";
  * import assert from "node:assert/strict";
@@ -26,9 +28,7 @@ export const SHOW_BYTES = 32;
  * ```
  */
 export function hex(bytes: Uint8Array): string {
-  let s = "0x";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
+  return "0x" + hexDigits(bytes);
 }
 
 /**
@@ -37,7 +37,7 @@ export function hex(bytes: Uint8Array): string {
  * @param bytes The bytes.
  * @returns One character per byte.
  *
- * @example
+ * @example Non-printable bytes as dots
  * ```ts
  * import { preview } from "./format.ts";
  * import assert from "node:assert/strict";
@@ -60,7 +60,7 @@ export function preview(bytes: Uint8Array): string {
  * @param style `"key"` or `"value"`.
  * @returns E.g. `0x6869 |hi|`.
  *
- * @example
+ * @example Hex and preview
  * ```ts
  * import { formatBytes } from "./format.ts";
  * import assert from "node:assert/strict";
@@ -83,7 +83,7 @@ export function formatBytes(bytes: Uint8Array, paint: Painter, style: "key" | "v
  * @param caps The store's capabilities.
  * @returns The integer, or `undefined` when the store is not integer-keyed.
  *
- * @example
+ * @example A u32 key as a number
  * ```ts
  * import { intKey } from "./format.ts";
  * import assert from "node:assert/strict";
@@ -108,7 +108,7 @@ export function intKey(key: Uint8Array, caps: Capabilities): number | undefined 
  * @param paint The painter.
  * @returns The text.
  *
- * @example
+ * @example A byte key
  * ```ts
  * import { formatKey } from "./format.ts";
  * import assert from "node:assert/strict";
@@ -132,7 +132,7 @@ export function formatKey(key: Uint8Array, caps: Capabilities, paint: Painter): 
  * @param n Bytes.
  * @returns E.g. `1.5 KiB (1536 B)`.
  *
- * @example
+ * @example Sizes in binary units
  * ```ts
  * import { formatSize } from "./format.ts";
  * import assert from "node:assert/strict";

@@ -20,6 +20,7 @@
  * @module
  */
 
+import { hexWord } from "@kvkit/internal";
 import { StoreError } from "@kvkit/store";
 import { crc32 } from "./crc32.ts";
 
@@ -53,7 +54,7 @@ export interface StoreImage {
  * @param image Backend, options, entries.
  * @returns The file bytes.
  *
- * @example
+ * @example An image round trip
  * ```ts
  * import { decodeImage, encodeImage } from "./image.ts";
  * import assert from "node:assert/strict";
@@ -104,7 +105,7 @@ function reject(detail: string): StoreError {
  * another version, truncated, checksum mismatch, a length field out of bounds, a duplicate key,
  * trailing bytes.
  *
- * @example
+ * @example Truncated and corrupt images refused
  * ```ts
  * import { decodeImage, encodeImage } from "./image.ts";
  * import assert from "node:assert/strict";
@@ -139,8 +140,8 @@ export function decodeImage(bytes: Uint8Array): StoreImage {
   const computed = crc32(bytes.subarray(0, end));
   if (stored !== computed) {
     throw reject(
-      `checksum mismatch (stored 0x${stored.toString(16).padStart(8, "0")}, computed ` +
-        `0x${computed.toString(16).padStart(8, "0")}): the file is corrupt`,
+      `checksum mismatch (stored ${hexWord(stored)}, computed ${hexWord(computed)}): ` +
+        `the file is corrupt`,
     );
   }
   // The checksum matched, yet every length is still bounds-checked: a well-formed checksum over

@@ -6,18 +6,18 @@
  * @module
  */
 
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { StoreError } from "@kvkit/store";
 import { decodeImage, encodeImage, type StoreImage } from "./image.ts";
+import { fsError, MAX_IMAGE_FILE_BYTES, readLimitedFile } from "./limits.ts";
 
-function fsError(err: unknown, action: string, path: string): StoreError {
-  const code = (err as { code?: string }).code;
-  const reason = (err as Error).message ?? String(err);
-  if (code === "ENOENT") {
-    return new StoreError("ENOENT", `cannot ${action} '${path}': no such file`);
-  }
-  return new StoreError("EINVAL", `cannot ${action} '${path}': ${reason}`);
+/** An image read from a file, with the file's size. */
+export interface ImageFile {
+  /** The decoded image. */
+  readonly image: StoreImage;
+  /** The file's size in bytes. */
+  readonly bytes: number;
 }
 
 /**
@@ -28,7 +28,7 @@ function fsError(err: unknown, action: string, path: string): StoreError {
  * @returns The number of bytes written.
  * @throws {StoreError} When the file cannot be written; the target is then untouched.
  *
- * @example
+ * @example Saving a store's entries
  * ```ts ignore
  * import { saveImageFile } from "./image_file.ts";
  *
@@ -58,30 +58,26 @@ export async function saveImageFile(path: string, image: StoreImage): Promise<nu
 }
 
 /**
- * Reads and validates an image file.
+ * Reads and validates an image file: a regular file of at most `MAX_IMAGE_FILE_BYTES`, checked
+ * before it is read.
  *
  * @param path The file.
- * @returns The decoded image.
- * @throws {StoreError} `ENOENT` when missing, `EINVAL` when unreadable or not a valid image
- * (see {@linkcode decodeImage}).
+ * @returns The decoded image and the file's size.
+ * @throws {StoreError} `ENOENT` when missing, `EPERM` when not readable, `E2BIG` when too large,
+ * `EINVAL` when not a regular file or not a valid image (see {@linkcode decodeImage}).
  *
- * @example
+ * @example Reading an image back
  * ```ts ignore
  * import { readImageFile } from "./image_file.ts";
  *
- * const image = await readImageFile("store.kvimg");
- * console.log(image.backend, image.entries.length);
+ * const { image, bytes } = await readImageFile("store.kvimg");
+ * console.log(image.backend, image.entries.length, bytes);
  * ```
  */
-export async function readImageFile(path: string): Promise<StoreImage> {
-  let bytes: Uint8Array;
+export async function readImageFile(path: string): Promise<ImageFile> {
+  const bytes = await readLimitedFile(path, MAX_IMAGE_FILE_BYTES, "image");
   try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw fsError(err, "read", path);
-  }
-  try {
-    return decodeImage(bytes);
+    return { image: decodeImage(bytes), bytes: bytes.length };
   } catch (err) {
     if (err instanceof StoreError) {
       throw new StoreError(err.code, `'${path}': ${err.message.slice(err.code.length + 2)}`);

@@ -39,6 +39,17 @@ describe("explorer main.ts", () => {
     assert.equal(bad.stdout, "0\n");
   });
 
+  it("reports a --kebab-option the backend does not know with the backend's EINVAL, exit 2", async () => {
+    const r = await runMain(["htab", "--max-entrie", "4"], "size\n");
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, "");
+    // The backend's own message, then the flag as the user typed it.
+    assert.match(
+      r.stderr,
+      /^error EINVAL \(-22\): htab: unknown option 'maxEntrie' \(did you mean 'maxEntries'\?\); known: .*maxEntries.* \(--max-entrie on the command line; did you mean --max-entries\?\)\n$/,
+    );
+  });
+
   it("runs --script FILE on a plugin loaded by path", async () => {
     const r = await runMain([
       "./tools/cli/testdata/sorted_plugin.ts",

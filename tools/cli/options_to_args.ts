@@ -11,7 +11,7 @@
  * @param options camelCase options.
  * @returns The flags, each preceded by a space; empty for no options.
  *
- * @example
+ * @example Options back to flags
  * ```ts
  * import { optionsToArgs } from "./options_to_args.ts";
  * import assert from "node:assert/strict";

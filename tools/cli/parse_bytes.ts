@@ -121,7 +121,7 @@ function bareWidth(role: ByteRole, caps: Capabilities): number | string {
  * @returns The bytes.
  * @throws {StoreError} `EINVAL` saying what could not be read and what to write instead.
  *
- * @example
+ * @example Hex as bytes
  * ```ts
  * import { readBytes } from "./parse_bytes.ts";
  * import assert from "node:assert/strict";
@@ -172,7 +172,7 @@ export function readBytes(token: Token, role: ByteRole, caps: Capabilities): Uin
  * @returns The bytes to pass to the store.
  * @throws {StoreError} `EINVAL` for unreadable input or a short key or value without `pad`.
  *
- * @example
+ * @example Short values refused without pad
  * ```ts
  * import { parseBytes } from "./parse_bytes.ts";
  * import assert from "node:assert/strict";

@@ -33,7 +33,7 @@ export interface Rendered {
  * @param error What was thrown.
  * @returns `code`/`errno` (`null` for errors that are not a `StoreError`) and the detail.
  *
- * @example
+ * @example A StoreError split into code and detail
  * ```ts
  * import { StoreError } from "@kvkit/store";
  * import { describeError } from "./render.ts";
@@ -65,7 +65,7 @@ export function describeError(
  * @param options JSON or text, painter, line number.
  * @returns The text for stdout and/or stderr.
  *
- * @example
+ * @example An error line in script mode
  * ```ts
  * import { StoreError } from "@kvkit/store";
  * import { render } from "./render.ts";

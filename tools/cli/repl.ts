@@ -47,7 +47,7 @@ const FLAG_WORDS: Readonly<Record<string, readonly string[]>> = {
  * @param line The line up to the cursor.
  * @returns The candidates and the word they complete, as `node:readline` wants.
  *
- * @example
+ * @example Completing a command name
  * ```ts
  * import { complete } from "./repl.ts";
  * import assert from "node:assert/strict";
@@ -79,7 +79,7 @@ export function complete(line: string): [string[], string] {
  * @param streams Input, output, error streams and whether they are a terminal.
  * @returns The number of commands that failed.
  *
- * @example
+ * @example Commands from a stream
  * ```ts
  * import { PassThrough } from "node:stream";
  * import { runRepl } from "./repl.ts";

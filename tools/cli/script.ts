@@ -36,7 +36,7 @@ export interface ScriptSummary {
  * @param json One JSON object per command (errors included, on `out`) instead of text.
  * @returns How many commands ran and failed.
  *
- * @example
+ * @example Every line runs, failures counted
  * ```ts
  * import { runScript } from "./script.ts";
  * import { openSession } from "./session.ts";

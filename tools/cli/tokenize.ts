@@ -37,7 +37,7 @@ const ESCAPES: Readonly<Record<string, string>> = {
  * @throws {StoreError} `EINVAL` for an unterminated quote or a bad escape (including
  * `\u{N}` above U+10FFFF).
  *
- * @example
+ * @example Quotes and comments
  * ```ts
  * import { tokenize } from "./tokenize.ts";
  * import assert from "node:assert/strict";

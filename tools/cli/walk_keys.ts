@@ -42,7 +42,7 @@ function seek(store: Store, key: Uint8Array): Uint8Array | undefined {
  * @throws {StoreError} `EOPNOTSUPP` for `from` on an unordered store; `EINVAL` from the store for
  * a `from` key it does not take.
  *
- * @example
+ * @example Keys under a byte prefix
  * ```ts
  * import { openStore } from "@kvkit/backends";
  * import { walkKeys } from "./walk_keys.ts";

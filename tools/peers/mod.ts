@@ -4,7 +4,7 @@
  * exports `backend`, so a peer is also loadable as a plugin by its path. The catalog's `map`
  * (a `Map` with latin1 string keys) is the plain-JS peer and lives in `@kvkit/backends`.
  *
- * @example
+ * @example Loading a peer by name
  * ```ts
  * import { loadPeer, PEER_NAMES } from "./mod.ts";
  * import assert from "node:assert/strict";
@@ -18,10 +18,7 @@
  * @module
  */
 
-import type { Backend } from "@kvkit/store";
-
-// deno-lint-ignore no-explicit-any
-type AnyBackend = Backend<any>;
+import type { AnyBackend } from "@kvkit/store";
 
 // Loaded on demand: a run that does not use a peer does not pay for its npm package.
 const PEERS: Readonly<Record<string, () => Promise<{ backend: AnyBackend }>>> = {

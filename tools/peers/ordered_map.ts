@@ -29,13 +29,13 @@ export const backend: Backend<PeerOptions> = {
         delete: (k) => tree.eraseElementByKey(k),
         clear: () => tree.clear(),
         entries,
-        after(k) {
-          const it = k === undefined ? tree.begin() : tree.upperBound(k);
-          return it.equals(tree.end()) ? undefined : it.pointer[0];
-        },
       },
       options,
       64,
+      (k) => {
+        const it = k === undefined ? tree.begin() : tree.upperBound(k);
+        return it.equals(tree.end()) ? undefined : it.pointer[0];
+      },
     );
   },
 };

@@ -20,22 +20,13 @@ export const backend: Backend<PeerOptions> = {
   summary: "peer: sorted-btree B+ tree with a byte comparator (ordered)",
   create(options: Partial<PeerOptions> = {}): Store {
     const tree = new BTree<Uint8Array, Uint8Array>(undefined, compareBytes);
+    // A BTree has the Map interface: the Store calls it directly.
     return new PeerStore(
       "sorted-btree",
-      {
-        get size() {
-          return tree.size;
-        },
-        get: (k) => tree.get(k),
-        has: (k) => tree.has(k),
-        set: (k, v) => void tree.set(k, v),
-        delete: (k) => tree.delete(k),
-        clear: () => tree.clear(),
-        entries: () => tree.entries(),
-        after: (k) => (k === undefined ? tree.minKey() : tree.nextHigherKey(k)),
-      },
+      tree,
       options,
       40,
+      (k) => (k === undefined ? tree.minKey() : tree.nextHigherKey(k)),
     );
   },
 };

@@ -6,7 +6,7 @@
  */
 
 import { HashMap } from "@thi.ng/associative";
-import type { Backend, Store } from "@kvkit/store";
+import { type Backend, compareBytes, type Store } from "@kvkit/store";
 import { type PeerOptions, PeerStore } from "./_peer_store.ts";
 
 function fnv1a(key: Uint8Array): number {
@@ -15,11 +15,8 @@ function fnv1a(key: Uint8Array): number {
   return h >>> 0;
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+// Byte equality: the contract's comparison, at zero.
+const equal = (a: Uint8Array, b: Uint8Array): boolean => compareBytes(a, b) === 0;
 
 /** The `thing-hashmap` peer. */
 export const backend: Backend<PeerOptions> = {
@@ -27,21 +24,7 @@ export const backend: Backend<PeerOptions> = {
   summary: "peer: @thi.ng/associative HashMap, FNV-1a over the key bytes (unordered)",
   create(options: Partial<PeerOptions> = {}): Store {
     const map = new HashMap<Uint8Array, Uint8Array>(null, { hash: fnv1a, equiv: equal });
-    return new PeerStore(
-      "thing-hashmap",
-      {
-        get size() {
-          return map.size;
-        },
-        get: (k) => map.get(k),
-        has: (k) => map.has(k),
-        set: (k, v) => void map.set(k, v),
-        delete: (k) => map.delete(k),
-        clear: () => map.clear(),
-        entries: () => map.entries(),
-      },
-      options,
-      24,
-    );
+    // A HashMap has the Map interface: the Store calls it directly.
+    return new PeerStore("thing-hashmap", map, options, 24);
   },
 };

@@ -6,101 +6,31 @@
  * @module
  */
 
-import {
-  type Backend,
-  type Capabilities,
-  checkKey,
-  checkUpdate,
-  EXIST,
-  NOEXIST,
-  readU32Key,
-  type Store,
-  StoreBase,
-  StoreError,
-  u32Key,
-} from "@kvkit/store";
+import { type Backend, type Capabilities, type Store, StoreError } from "@kvkit/store";
+import { slotCapabilities, SLOTS, SlotStore } from "./_slots_store.ts";
 
-const SLOTS = 64;
-
-class Array64Store extends StoreBase implements Store {
+class Array64Store extends SlotStore {
   readonly backend = "array64";
   readonly capabilities: Capabilities;
   readonly #values: Uint8Array;
-  readonly #present = new Uint8Array(SLOTS);
-  #size = 0;
 
   constructor(valueSize: number) {
     super();
-    this.capabilities = {
-      keySize: { min: 4, max: 4 },
-      valueSize: { min: valueSize, max: valueSize },
-      keyRange: { min: 0, max: SLOTS - 1 },
-      maxEntries: SLOTS,
-      ordered: true,
-      fullError: "ENOSPC",
-      valueTooBig: "EINVAL",
-      lock: false,
-    };
+    this.capabilities = slotCapabilities({ min: valueSize, max: valueSize }, "EINVAL");
     this.#values = new Uint8Array(SLOTS * valueSize);
   }
 
-  get size(): number {
-    return this.#size;
-  }
-
-  #slot(key: Uint8Array): number {
-    checkKey(this.capabilities, key);
-    return readU32Key(key);
-  }
-
-  get(key: Uint8Array): Uint8Array | undefined {
-    const k = this.#slot(key);
+  protected readValue(k: number): Uint8Array {
     const n = this.capabilities.valueSize.max;
-    return this.#present[k] === 1 ? this.#values.slice(k * n, k * n + n) : undefined;
+    return this.#values.slice(k * n, k * n + n);
   }
 
-  has(key: Uint8Array): boolean {
-    return this.#present[this.#slot(key)] === 1;
-  }
-
-  set(key: Uint8Array, value: Uint8Array, flags = 0): void {
-    const mode = checkUpdate(this.capabilities, key, value, flags);
-    const k = readU32Key(key);
-    const present = this.#present[k] === 1;
-    if (mode === NOEXIST && present) throw new StoreError("EEXIST", `key ${k} exists`);
-    if (mode === EXIST && !present) throw new StoreError("ENOENT", `key ${k} not found`);
+  protected writeValue(k: number, value: Uint8Array): void {
     this.#values.set(value, k * value.length);
-    if (!present) this.#present[k] = 1, this.#size++;
   }
 
-  delete(key: Uint8Array): boolean {
-    const k = this.#slot(key);
-    if (this.#present[k] !== 1) return false;
-    this.#present[k] = 0;
-    this.#size--;
-    return true;
-  }
-
-  clear(): void {
-    this.#present.fill(0);
-    this.#size = 0;
-  }
-
-  nextKey(key?: Uint8Array): Uint8Array | undefined {
-    for (let k = key === undefined ? 0 : this.#slot(key) + 1; k < SLOTS; k++) {
-      if (this.#present[k] === 1) return u32Key(k);
-    }
-    return undefined;
-  }
-
-  *entries(): IterableIterator<[Uint8Array, Uint8Array]> {
-    for (let k = 0; k < SLOTS; k++) {
-      if (this.#present[k] === 1) yield [u32Key(k), this.get(u32Key(k))!];
-    }
-  }
-
-  memoryUsage(): number {
-    return this.#values.byteLength + this.#present.byteLength;
+  protected valueBytes(): number {
+    return this.#values.byteLength;
   }
 }
 

@@ -6,94 +6,24 @@
  * @module
  */
 
-import {
-  type Backend,
-  type Capabilities,
-  checkKey,
-  checkUpdate,
-  EXIST,
-  NOEXIST,
-  readU32Key,
-  type Store,
-  StoreBase,
-  StoreError,
-  u32Key,
-} from "@kvkit/store";
+import type { Backend, Capabilities, Store } from "@kvkit/store";
+import { slotCapabilities, SLOTS, SlotStore } from "./_slots_store.ts";
 
-const SLOTS = 64;
-
-class NoValuesStore extends StoreBase implements Store {
+class NoValuesStore extends SlotStore {
   readonly backend = "no-values";
-  readonly capabilities: Capabilities = {
-    keySize: { min: 4, max: 4 },
-    valueSize: { min: 0, max: 1 << 24 },
-    keyRange: { min: 0, max: SLOTS - 1 },
-    maxEntries: SLOTS,
-    ordered: true,
-    fullError: "ENOSPC",
-    valueTooBig: "E2BIG",
-    lock: false,
-  };
-  readonly #present = new Uint8Array(SLOTS);
+  readonly capabilities: Capabilities = slotCapabilities({ min: 0, max: 1 << 24 }, "E2BIG");
   readonly #lengths = new Uint32Array(SLOTS);
-  #size = 0;
 
-  get size(): number {
-    return this.#size;
+  protected readValue(k: number): Uint8Array {
+    return new Uint8Array(this.#lengths[k]!);
   }
 
-  #slot(key: Uint8Array): number {
-    checkKey(this.capabilities, key);
-    return readU32Key(key);
-  }
-
-  get(key: Uint8Array): Uint8Array | undefined {
-    const k = this.#slot(key);
-    return this.#present[k] === 1 ? new Uint8Array(this.#lengths[k]!) : undefined;
-  }
-
-  has(key: Uint8Array): boolean {
-    return this.#present[this.#slot(key)] === 1;
-  }
-
-  set(key: Uint8Array, value: Uint8Array, flags = 0): void {
-    const mode = checkUpdate(this.capabilities, key, value, flags);
-    const k = readU32Key(key);
-    const present = this.#present[k] === 1;
-    if (mode === NOEXIST && present) throw new StoreError("EEXIST", `key ${k} exists`);
-    if (mode === EXIST && !present) throw new StoreError("ENOENT", `key ${k} not found`);
+  protected writeValue(k: number, value: Uint8Array): void {
     this.#lengths[k] = value.length;
-    if (!present) this.#present[k] = 1, this.#size++;
   }
 
-  delete(key: Uint8Array): boolean {
-    const k = this.#slot(key);
-    if (this.#present[k] !== 1) return false;
-    this.#present[k] = 0;
-    this.#size--;
-    return true;
-  }
-
-  clear(): void {
-    this.#present.fill(0);
-    this.#size = 0;
-  }
-
-  nextKey(key?: Uint8Array): Uint8Array | undefined {
-    for (let k = key === undefined ? 0 : this.#slot(key) + 1; k < SLOTS; k++) {
-      if (this.#present[k] === 1) return u32Key(k);
-    }
-    return undefined;
-  }
-
-  *entries(): IterableIterator<[Uint8Array, Uint8Array]> {
-    for (let k = 0; k < SLOTS; k++) {
-      if (this.#present[k] === 1) yield [u32Key(k), this.get(u32Key(k))!];
-    }
-  }
-
-  memoryUsage(): number {
-    return this.#present.byteLength + this.#lengths.byteLength;
+  protected valueBytes(): number {
+    return this.#lengths.byteLength;
   }
 }
 
