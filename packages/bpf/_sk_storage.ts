@@ -1,0 +1,197 @@
+/**
+ * A kernel `BPF_MAP_TYPE_SK_STORAGE` map driven from user space: the BTF it needs (built by
+ * hand, ~130 bytes), its creation, and the three element commands keyed by a socket fd. It is
+ * the oracle of `@kvkit/sk-storage`'s flag and errno semantics, not a `Store` (no key walk:
+ * GET_NEXT_KEY is `ENOTSUPP`), so the package does not export it.
+ *
+ * @module
+ */
+
+import { StoreError } from "@kvkit/store";
+import { closeFd, loadFfi } from "./_ffi.ts";
+import { BpfClient, F_NO_PREALLOC, MAP_TYPE_SK_STORAGE } from "./_client.ts";
+import { kernelError } from "./_errno.ts";
+
+// BTF kinds (include/uapi/linux/btf.h) and the header's magic and version.
+const KIND_INT = 1;
+const KIND_ARRAY = 3;
+const KIND_STRUCT = 4;
+const BTF_MAGIC = 0xeb9f;
+const HEADER_LEN = 24;
+// The type ids of the blob below (id 0 is void).
+/** The BTF type id of the key: `int`, what SK_STORAGE requires (a 4-byte, 32-bit int). */
+export const BTF_KEY_TYPE_ID = 1;
+/** The BTF type id of the value: `struct value { unsigned char data[valueSize]; }`. */
+export const BTF_VALUE_TYPE_ID = 4;
+
+/**
+ * The raw BTF of an SK_STORAGE map whose values are `valueSize` bytes: `[1] int`,
+ * `[2] unsigned char`, `[3] unsigned char[valueSize]` and `[4] struct value { data }`.
+ *
+ * @param valueSize Value bytes.
+ * @returns The blob, as BTF_LOAD takes it.
+ */
+export function skStorageBtf(valueSize: number): Uint8Array {
+  const strings = ["", "int", "unsigned char", "value", "data"];
+  const offsets: number[] = [];
+  let strLen = 0;
+  for (const s of strings) {
+    offsets.push(strLen);
+    strLen += s.length + 1;
+  }
+  const [, intName, charName, valueName, dataName] = offsets as [number, ...number[]];
+  const info = (kind: number, vlen: number): number => ((kind << 24) | vlen) >>> 0;
+  const types = [
+    // int: name, info, size 4; encoding SIGNED (1 << 24), offset 0, 32 bits.
+    intName!,
+    info(KIND_INT, 0),
+    4,
+    (1 << 24) | 32,
+    // unsigned char: size 1, no encoding, 8 bits.
+    charName!,
+    info(KIND_INT, 0),
+    1,
+    8,
+    // unsigned char[valueSize]: anonymous; element type 2, index type 1, nelems.
+    0,
+    info(KIND_ARRAY, 0),
+    0,
+    2,
+    1,
+    valueSize,
+    // struct value (size valueSize) with one member: data, type 3, bit offset 0.
+    valueName!,
+    info(KIND_STRUCT, 1),
+    valueSize,
+    dataName!,
+    3,
+    0,
+  ];
+  const typeLen = types.length * 4;
+  const blob = new Uint8Array(HEADER_LEN + typeLen + strLen);
+  const view = new DataView(blob.buffer);
+  view.setUint16(0, BTF_MAGIC, true);
+  view.setUint8(2, 1); // version
+  view.setUint32(4, HEADER_LEN, true);
+  view.setUint32(8, 0, true); // type_off, from the end of the header
+  view.setUint32(12, typeLen, true);
+  view.setUint32(16, typeLen, true); // str_off
+  view.setUint32(20, strLen, true);
+  types.forEach((word, i) => view.setUint32(HEADER_LEN + 4 * i, word, true));
+  let at = HEADER_LEN + typeLen;
+  for (const s of strings) {
+    for (let i = 0; i < s.length; i++) blob[at + i] = s.charCodeAt(i);
+    at += s.length + 1;
+  }
+  return blob;
+}
+
+/**
+ * A kernel SK_STORAGE map (`max_entries` 0, `BPF_F_NO_PREALLOC`, key `int`, value `valueSize`
+ * bytes of BTF). The element commands take a socket fd as the key and answer `0` or `-errno`
+ * as the kernel does: no check of ours comes first, so every answer is the kernel's.
+ */
+export class KernelSkStorage {
+  /** Value bytes. */
+  readonly valueSize: number;
+  /** The map's fd (not a socket: an fd the element commands answer `ENOTSOCK` to). */
+  readonly fd: number;
+  readonly #client: BpfClient;
+  readonly #i32: Int32Array;
+  #open = true;
+
+  /**
+   * Loads the BTF, creates the map, and closes the BTF's fd (the map keeps its own reference).
+   *
+   * @param valueSize Value bytes.
+   * @throws {StoreError} The kernel's errno, as `BpfMap` does (`EOPNOTSUPP` / `EPERM` without
+   * FFI or privilege).
+   */
+  constructor(valueSize: number) {
+    const client = new BpfClient(loadFfi(), 4, valueSize);
+    const btf = client.loadBtf(skStorageBtf(valueSize));
+    if (btf < 0) throw kernelError(-btf, `BPF_BTF_LOAD of an SK_STORAGE value of ${valueSize} B`);
+    const fd = client.create(
+      MAP_TYPE_SK_STORAGE,
+      4,
+      valueSize,
+      0,
+      F_NO_PREALLOC,
+      new Uint8Array(0),
+      { fd: btf, keyTypeId: BTF_KEY_TYPE_ID, valueTypeId: BTF_VALUE_TYPE_ID },
+    );
+    closeFd(client.ffi, btf);
+    if (fd < 0) {
+      throw kernelError(-fd, `BPF_MAP_CREATE sk_storage value_size ${valueSize}`);
+    }
+    this.valueSize = valueSize;
+    this.fd = fd;
+    this.#client = client;
+    this.#i32 = new Int32Array(client.bytes.buffer, client.key, 1);
+  }
+
+  #key(socket: number): void {
+    if (!this.#open) throw new StoreError("EINVAL", "the SK_STORAGE map is closed");
+    this.#i32[0] = socket;
+  }
+
+  /**
+   * BPF_MAP_LOOKUP_ELEM of a socket's value into `out`.
+   *
+   * @param socket The socket's fd.
+   * @param out Where the value goes (`valueSize` bytes), written only on success.
+   * @param flags The command's flags (the kernel takes 0 or `BPF_F_LOCK`).
+   * @returns 0, or `-errno`.
+   */
+  lookup(socket: number, out: Uint8Array, flags = 0): number {
+    this.#key(socket);
+    const r = this.#client.lookup(this.fd, flags);
+    if (r === 0) {
+      const at = this.#client.value;
+      out.set(this.#client.bytes.subarray(at, at + this.valueSize));
+    }
+    return r;
+  }
+
+  /**
+   * BPF_MAP_UPDATE_ELEM of a socket's value.
+   *
+   * @param socket The socket's fd.
+   * @param value `valueSize` bytes.
+   * @param flags `BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, or anything (the kernel judges).
+   * @returns 0, or `-errno`.
+   */
+  update(socket: number, value: Uint8Array, flags = 0): number {
+    this.#key(socket);
+    this.#client.bytes.set(value.subarray(0, this.valueSize), this.#client.value);
+    return this.#client.update(this.fd, flags);
+  }
+
+  /**
+   * BPF_MAP_DELETE_ELEM of a socket's value.
+   *
+   * @param socket The socket's fd.
+   * @returns 0, or `-errno` (`-ENOENT` when it has none).
+   */
+  delete(socket: number): number {
+    this.#key(socket);
+    return this.#client.delete(this.fd);
+  }
+
+  /**
+   * BPF_MAP_GET_NEXT_KEY from the start (the kernel has no walk of socket storage).
+   *
+   * @returns `-errno` (`-ENOTSUPP`, 524).
+   */
+  firstKey(): number {
+    if (!this.#open) throw new StoreError("EINVAL", "the SK_STORAGE map is closed");
+    return this.#client.getNextKey(this.fd, true);
+  }
+
+  /** Closes the map's fd; the kernel frees every socket's value of this map. */
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    closeFd(this.#client.ffi, this.fd);
+  }
+}
