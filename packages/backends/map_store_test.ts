@@ -2,12 +2,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { F_LOCK, type Store, u32Key } from "@kvkit/store";
 import { Buffer } from "node:buffer";
+import { assertPooledCopies, POOLED, walkBatches } from "@kvkit/conformance/testing";
 import { MapStore } from "./map_store.ts";
 import { mapBackend } from "./map_store_backend.ts";
 
 const open = (options: Record<string, unknown>): Store => mapBackend.create(options);
 // The pool hands out regions of shared slabs except under Bun, where fresh arrays are faster.
-const POOLED = !("Bun" in globalThis);
 
 describe("map store", () => {
   it("walks keys by nextKey in insertion order", () => {
@@ -72,15 +72,7 @@ describe("map store", () => {
     const store = open({ keySize: 4, valueSize: 8 });
     store.set(u32Key(1), new Uint8Array(8).fill(1));
     store.set(u32Key(2), new Uint8Array(8).fill(2));
-    // Each copy is a region of a shared slab, not an array of its own.
-    const a = store.get(u32Key(1))!;
-    const b = store.get(u32Key(2))!;
-    const copies = [a, b, store.nextKey()!, ...[...store.entries()].flat()];
-    for (const c of copies) assert.ok(c.buffer.byteLength > c.length, "a pooled region");
-    // Still copies: changing one changes nothing else.
-    a.fill(7);
-    assert.deepEqual(store.get(u32Key(1)), new Uint8Array(8).fill(1));
-    assert.deepEqual(b, new Uint8Array(8).fill(2));
+    assertPooledCopies(store, u32Key(1), [store.get(u32Key(2))!]);
   });
 
   it("entries/keys/values({ reuse: true }) yield the same arrays, overwritten in place", () => {
@@ -132,30 +124,15 @@ describe("map store", () => {
   });
 
   describe("lookupBatch", () => {
-    // Walks the store in batches, calling `between` after each; the keys returned, or
-    // "EAGAIN" when the store said the walk must restart.
+    // The keys the walk returned (first bytes), or "EAGAIN" when the store said restart.
     const walk = (
       store: Store,
       count: number,
       remove: boolean,
       between: (keys: Uint8Array[]) => void,
     ): number[] | "EAGAIN" => {
-      const seen: number[] = [];
-      let cursor: Uint8Array | undefined;
-      for (let calls = 0; calls < 100; calls++) {
-        let batch;
-        try {
-          batch = store.lookupBatch(cursor, count, { delete: remove });
-        } catch (err) {
-          if ((err as { code?: string }).code === "EAGAIN") return "EAGAIN";
-          throw err;
-        }
-        seen.push(...batch.keys.map((k) => k[0]!));
-        if (batch.cursor === undefined) return seen;
-        cursor = batch.cursor;
-        between(batch.keys);
-      }
-      throw new Error("the walk does not end");
+      const r = walkBatches(store, { count, remove, between, maxCalls: 100 });
+      return r.end === "EAGAIN" ? "EAGAIN" : r.keys.map((k) => k[0]!);
     };
     const fill = (n: number): Store => {
       const store = open({ keySize: 4, valueSize: 1 });

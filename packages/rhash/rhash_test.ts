@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { walkBatches } from "@kvkit/conformance/testing";
 import fc from "fast-check";
 import { EXIST, NOEXIST } from "@kvkit/store";
 import {
@@ -524,18 +525,9 @@ const walkFrom = (
   remove: boolean,
   seen: string[],
 ): "done" | "EAGAIN" => {
-  while (true) {
-    let batch;
-    try {
-      batch = store.lookupBatch(cursor, count, { delete: remove });
-    } catch (err) {
-      if ((err as { code?: string }).code === "EAGAIN") return "EAGAIN";
-      throw err;
-    }
-    for (const k of batch.keys) seen.push(hex(k));
-    if (batch.cursor === undefined) return "done";
-    cursor = batch.cursor;
-  }
+  const r = walkBatches(store, { count, remove, ...(cursor === undefined ? {} : { cursor }) });
+  for (const k of r.keys) seen.push(hex(k));
+  return r.end;
 };
 
 describe("rhash batch walks while other keys change", () => {
