@@ -119,6 +119,9 @@ const TYPE_NAMES = new Map<number, BpfMapType>(
 );
 const ENOENT = -ERRNO.ENOENT;
 const ENOSPC = -ERRNO.ENOSPC;
+const EAGAIN = -ERRNO.EAGAIN;
+// How often a whole-map walk starts over on the kernel's EAGAIN before it gives up.
+const WALK_RETRIES = 8;
 // Keys and values up to this length are copied by a byte loop (no temporary view).
 const SMALL_COPY = 64;
 // Entries a walk (size, entries, clear) asks for per batch call.
@@ -337,21 +340,29 @@ export class BpfMap extends StoreBase implements Store {
   get size(): number {
     if (this.mapType === "array") return this.#maxEntries;
     let n = 0;
-    this.#walkBatches(false, () => void (n += this.#client.batchCount));
+    this.#walkBatches(false, () => void (n += this.#client.batchCount), () => void (n = 0));
     return n;
   }
 
   // Runs batches from the start to the end (ENOSPC: a larger count), calling `each` after every
-  // call that copied entries.
-  #walkBatches(remove: boolean, each: () => void): void {
+  // call that copied entries. The kernel may answer EAGAIN (seen rarely here, under load): the
+  // walk then starts over, after `restart` (a lookup-and-delete walk just goes on from the start:
+  // what it deleted is gone), a few times at most.
+  #walkBatches(remove: boolean, each: () => void, restart: () => void = () => {}): void {
     const c = this.#client;
     let count = Math.min(this.#maxEntries, WALK_CHUNK);
     let first = true;
+    let again = 0;
     for (;;) {
       c.reserveBatch(count);
       const r = c.batch(this.#fd, remove, first, count);
       if (r === -ENOSPC && count < this.#maxEntries) {
         count = Math.min(count * 2, this.#maxEntries);
+        continue;
+      }
+      if (r === -EAGAIN && again++ < WALK_RETRIES) {
+        restart();
+        first = true;
         continue;
       }
       if (r < 0 && r !== -ENOENT) throw kernelError(-r, "BPF_MAP_LOOKUP_BATCH walk");
@@ -745,7 +756,7 @@ export class BpfMap extends StoreBase implements Store {
         }
         listed.set(c.batchKeys.subarray(0, got * ks), n * ks);
         n += got;
-      });
+      }, () => void (n = 0));
     }
     const b = c.bytes;
     for (let i = 0; i < n; i++) {

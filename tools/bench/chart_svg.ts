@@ -1,7 +1,8 @@
 /**
  * Hand-written SVG charts (no dependencies): for one workload, grouped horizontal bars - one
- * cluster per data shape, one bar per backend - of the ratio to the group's baseline, with
- * value labels, an axis, a line at 1× and a legend.
+ * cluster per data shape, one bar per backend - of the median ratio to the group's baseline,
+ * a whisker over each bar from the 10th to the 90th percentile of the per-round ratios (its
+ * spread), value labels, an axis, a line at 1× and a legend.
  *
  * @module
  */
@@ -64,7 +65,10 @@ function barValue(g: BenchGroup, r: BenchResult): number | undefined {
 
 function valueText(g: BenchGroup, r: BenchResult): string {
   if (r.skipped !== undefined) return `skipped: ${r.skipped}`;
-  const ratio = r.ratio === undefined ? "" : `${r.ratio.toFixed(2)}× · `;
+  const range = r.ratioRange === undefined
+    ? ""
+    : ` (p10-p90 ${r.ratioRange[0].toFixed(2)}-${r.ratioRange[1].toFixed(2)})`;
+  const ratio = r.ratio === undefined ? "" : `${r.ratio.toFixed(2)}×${range} · `;
   if (g.metric === "bytes") {
     const own = r.bytesPerEntry === undefined ? "" : ` (memoryUsage ${r.bytesPerEntry.toFixed(0)})`;
     return r.heapBytesPerEntry === undefined
@@ -97,7 +101,12 @@ export function chartSvg(groups: readonly BenchGroup[], report: BenchReport): st
   const color = (name: string): string =>
     PALETTE[Math.max(0, backends.indexOf(name)) % PALETTE.length]!;
   const max = niceMax(
-    Math.max(1, ...groups.flatMap((g) => charted(g).map((r) => barValue(g, r) ?? 0))),
+    Math.max(
+      1,
+      ...groups.flatMap((g) =>
+        charted(g).map((r) => Math.max(barValue(g, r) ?? 0, r.ratioRange?.[1] ?? 0))
+      ),
+    ),
   );
   const x = (v: number): number => LEFT + (PLOT * v) / max;
   const body: string[] = [];
@@ -132,8 +141,20 @@ export function chartSvg(groups: readonly BenchGroup[], report: BenchReport): st
           }</title></rect>`,
         );
       }
+      // The whisker: where the middle 80% of the per-round ratios fell.
+      let right = end;
+      if (v !== undefined && r.ratioRange !== undefined) {
+        const [lo, hi] = r.ratioRange.map(x);
+        const mid = (y + BAR / 2).toFixed(1);
+        body.push(
+          `<path d="M${lo!.toFixed(1)} ${mid}H${hi!.toFixed(1)}M${lo!.toFixed(1)} ${y + 3}V${
+            y + BAR - 3
+          }M${hi!.toFixed(1)} ${y + 3}V${y + BAR - 3}" class="whisker"/>`,
+        );
+        right = Math.max(end, hi!);
+      }
       body.push(
-        `<text x="${(end + 5).toFixed(1)}" y="${y + BAR - 3}" class="${
+        `<text x="${(right + 5).toFixed(1)}" y="${y + BAR - 3}" class="${
           r.skipped === undefined ? "val" : "skip"
         }">${xmlEscape(valueText(g, r))}</text>`,
       );
@@ -170,7 +191,10 @@ export function chartSvg(groups: readonly BenchGroup[], report: BenchReport): st
   const title = `${first?.title ?? "benchmark"}${
     path === undefined ? "" : ` · ${path}`
   }: ${better}`;
-  const sub = `${env.runtime} · ${env.platform}/${env.arch} · ${env.date}${probe}`;
+  const sub = `${env.runtime} · ${env.platform}/${env.arch} · ${env.date}${probe}` +
+    (groups.some((g) => g.results.some((r) => r.ratioRange !== undefined))
+      ? " · whisker: p10-p90 of the per-round ratios"
+      : "");
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif">
 <style>
@@ -186,6 +210,7 @@ text { font-size: 12px; fill: #222; }
 .legend { font-size: 11px; }
 .grid { stroke: #ddd; stroke-width: 1; }
 .one { stroke: #222; stroke-width: 1.2; stroke-dasharray: 4 3; }
+.whisker { stroke: #222; stroke-width: 1.2; fill: none; }
 </style>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="8" y="18" class="title">${xmlEscape(title)}</text>

@@ -26,25 +26,37 @@ const HEAD = [
   "backend",
   "path",
   "ops/s",
-  "× base",
+  "× base (p10-p90)",
   "ns/op",
   "× mem",
   "B/entry",
   "heap B/e",
-  "notes",
 ];
 
-function row(g: BenchGroup, r: BenchResult): string[] {
-  const fmt = (v: number | undefined, f: (x: number) => string): string =>
-    v === undefined ? "" : f(v);
-  const isBase = g.baseline === r.backend && r.ratio === 1;
-  const notes = [
-    ...(isBase ? ["baseline"] : []),
+/** The width the terminal table fits in: notes go below it, wrapped to this. */
+export const TABLE_COLUMNS = 120;
+
+function notesOf(r: BenchResult): string[] {
+  return [
     ...(r.fitted !== undefined && r.notes.length > 0 ? [r.fitted] : []),
     // Key and value adaptations are already in the fitted label.
     ...r.notes.filter((n) => !/^(keys (?!padded)|values )/.test(n)),
     ...(r.skipped !== undefined ? [`skipped: ${r.skipped}`] : []),
   ];
+}
+
+function ratioCell(g: BenchGroup, r: BenchResult): string {
+  if (r.ratio === undefined) return "";
+  if (g.baseline === r.backend && r.ratio === 1) return "baseline";
+  const range = r.ratioRange === undefined
+    ? ""
+    : ` ${r.ratioRange[0].toFixed(2)}-${r.ratioRange[1].toFixed(2)}`;
+  return `${r.ratio.toFixed(2)}x${range}`;
+}
+
+function row(g: BenchGroup, r: BenchResult): string[] {
+  const fmt = (v: number | undefined, f: (x: number) => string): string =>
+    v === undefined ? "" : f(v);
   return [
     r.backend,
     r.path ?? "",
@@ -55,13 +67,44 @@ function row(g: BenchGroup, r: BenchResult): string[] {
           ? si(x)
           : `${si(x)} ±${(r.spread * 100).toFixed(0)}%`,
     ),
-    fmt(r.ratio, (x) => `${x.toFixed(2)}x`),
+    ratioCell(g, r),
     fmt(r.nsPerOp, (x) => x.toFixed(x < 10 ? 2 : 1)),
     fmt(r.memAccesses, (x) => x.toFixed(2)),
     fmt(r.bytesPerEntry, (x) => x.toFixed(1)),
     fmt(r.heapBytesPerEntry, (x) => x.toFixed(1)),
-    notes.join("; "),
   ];
+}
+
+/**
+ * Text wrapped at spaces to lines of at most `width` columns (a longer word stays whole),
+ * every line after the first indented by `indent`.
+ *
+ * @param text The text.
+ * @param width The columns.
+ * @param indent The continuation indent.
+ * @returns The lines.
+ *
+ * @example Wrapping a note
+ * ```ts
+ * import { wrap } from "./report_table.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(wrap("[1] one two three", 10, "    "), ["[1] one", "    two", "    three"]);
+ * ```
+ */
+export function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines;
 }
 
 function header(report: BenchReport): string {
@@ -76,21 +119,54 @@ function header(report: BenchReport): string {
 }
 
 /**
- * The report as a terminal table: one section per group, its baseline marked; `path` says which
- * read path a row measured (`getInto` or `get (copy)`, `entries() (copy)` or
- * `entries({reuse})`); `× base` is ops/s over the baseline's on the same path (bytes over the
- * baseline's for memory rows), `× mem` is ns/op over one random memory access.
+ * The report as a terminal table that fits {@linkcode TABLE_COLUMNS} columns: one section per
+ * group, its baseline marked; `path` says which read path a row measured (`getInto` or
+ * `get (copy)`, `entries() (copy)` or `entries({reuse})`); `× base` is ops/s over the
+ * baseline's on the same path (bytes over the baseline's for memory rows) with the 10th-90th
+ * percentile of the per-round ratios, `× mem` is ns/op over one random memory access. A row
+ * with notes (fitted data, skips) carries `[n]`; the notes follow the table, wrapped.
  *
  * @param report A report from `runBench`/`runQuick`.
  * @returns The table text (no colours).
+ *
+ * @example Every line fits 120 columns
+ * ```ts
+ * import { formatTable, TABLE_COLUMNS } from "./report_table.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = formatTable({
+ *   environment: { runtime: "deno", platform: "linux", arch: "x64", cpus: 2, date: "now" },
+ *   backends: [],
+ *   groups: [{
+ *     id: "g", workload: "insert", title: "insert", metric: "ops",
+ *     shape: { key: 8, entries: 10, fill: 1, value: 8 }, shapeLabel: "key 8 B", baseline: "map",
+ *     results: [{ backend: "map", kind: "builtin", notes: ["a long note ".repeat(30)], samples: [] }],
+ *   }],
+ * });
+ * assert.ok(text.split("\n").every((l) => l.length <= TABLE_COLUMNS));
+ * assert.match(text, /^\[1\] .*a long note/m);
+ * ```
  */
 export function formatTable(report: BenchReport): string {
-  const table = new Table({ head: HEAD, style: { head: [], border: [] }, wordWrap: true });
+  const table = new Table({ head: HEAD, style: { head: [], border: [] } });
+  const notes: string[] = [];
   for (const g of report.groups) {
     table.push([{ colSpan: HEAD.length, content: `${g.title} · ${g.shapeLabel}` }]);
-    for (const r of g.results) table.push(row(g, r));
+    for (const r of g.results) {
+      const cells = row(g, r);
+      const n = notesOf(r);
+      if (n.length > 0) {
+        // A backend's rows of several paths share their note: one number for the same text.
+        const text = `${r.backend}: ${n.join("; ")}`;
+        let at = notes.indexOf(text);
+        if (at < 0) at = notes.push(text) - 1;
+        cells[0] = `${cells[0]} [${at + 1}]`;
+      }
+      table.push(cells);
+    }
   }
-  return `${header(report)}\n${table.toString()}`;
+  const below = notes.flatMap((n, i) => wrap(`[${i + 1}] ${n}`, TABLE_COLUMNS, "    "));
+  return [header(report), table.toString(), ...below].join("\n");
 }
 
 /**
@@ -103,12 +179,12 @@ export function formatMarkdown(report: BenchReport): string {
   const lines = [
     header(report),
     "",
-    `| group | ${HEAD.join(" | ")} |`,
-    `|${" --- |".repeat(HEAD.length + 1)}`,
+    `| group | ${HEAD.join(" | ")} | notes |`,
+    `|${" --- |".repeat(HEAD.length + 2)}`,
   ];
   for (const g of report.groups) {
     g.results.forEach((r, i) => {
-      const cells = row(g, r).map((c) => c.replaceAll("|", "\\|"));
+      const cells = [...row(g, r), notesOf(r).join("; ")].map((c) => c.replaceAll("|", "\\|"));
       lines.push(`| ${i === 0 ? `${g.title} · ${g.shapeLabel}` : ""} | ${cells.join(" | ")} |`);
     });
   }

@@ -99,6 +99,12 @@ export interface BenchResult {
   readonly buildMs?: number;
   /** Against the baseline: ops/s ratio (higher is better) or bytes ratio (lower is better). */
   readonly ratio?: number;
+  /**
+   * The spread of {@linkcode ratio}: the 10th and 90th percentiles of the per-sample ratios,
+   * each sample over the baseline's sample of the same round (taken side by side, so a slow
+   * moment of the machine hits both). Absent with fewer than two paired samples.
+   */
+  readonly ratioRange?: readonly [number, number];
 }
 
 /** One group's results. */
@@ -559,6 +565,41 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   };
 }
 
+/**
+ * The 10th and 90th percentiles (linear between ranks) of the ratios of paired samples.
+ *
+ * @param own A backend's samples, in round order.
+ * @param base The baseline's samples, same rounds.
+ * @returns `[low, high]`, or `undefined` with fewer than two pairs.
+ *
+ * @example Three rounds
+ * ```ts
+ * import { ratioRange } from "./run.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const [low, high] = ratioRange([2, 3, 4], [1, 1, 2])!;
+ * assert.ok(low >= 2 && low < 2.3 && high > 2.7 && high <= 3);
+ * assert.equal(ratioRange([1], [1]), undefined);
+ * ```
+ */
+export function ratioRange(
+  own: readonly number[],
+  base: readonly number[],
+): [number, number] | undefined {
+  const n = Math.min(own.length, base.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < n; i++) if (base[i]! > 0) ratios.push(own[i]! / base[i]!);
+  if (ratios.length < 2) return undefined;
+  ratios.sort((a, b) => a - b);
+  const q = (p: number): number => {
+    const at = p * (ratios.length - 1);
+    const lo = Math.floor(at);
+    const hi = Math.min(lo + 1, ratios.length - 1);
+    return ratios[lo]! + (ratios[hi]! - ratios[lo]!) * (at - lo);
+  };
+  return [q(0.1), q(0.9)];
+}
+
 function summarise(
   spec: GroupSpec,
   id: string,
@@ -611,11 +652,15 @@ function summarise(
   const baseOf = (path: string | undefined): BenchResult | undefined =>
     results.find((r) => r.backend === baseline && r.path === path && r.skipped === undefined);
   const base = baseOf(workload.metric === "ops" ? workload.paths?.[0] : undefined);
+  const perSample = (r: BenchResult): number[] =>
+    metric === "ops" ? r.samples : useHeap ? r.heapSamples ?? [] : [];
   const withRatio = results.map((r) => {
     const b = baseOf(r.path);
     const v = value(r);
     const bv = b === undefined ? undefined : value(b);
-    return v === undefined || bv === undefined || bv <= 0 ? r : { ...r, ratio: v / bv };
+    if (v === undefined || bv === undefined || bv <= 0) return r;
+    const range = ratioRange(perSample(r), perSample(b!));
+    return { ...r, ratio: v / bv, ...(range === undefined ? {} : { ratioRange: range }) };
   });
   return {
     id,

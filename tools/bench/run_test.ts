@@ -1,6 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mapBackend } from "@kvkit/backends";
+import { formatTable, TABLE_COLUMNS } from "./report_table.ts";
+import { defaultBackendNames } from "./resolve.ts";
 import { runBench, runQuick } from "./run.ts";
 import { standardGroups } from "./groups.ts";
 import { backend as array64 } from "./testdata/array64_store.ts";
@@ -39,6 +41,33 @@ describe("runBench / runQuick", () => {
         assert.equal(r.fitted, g.results.find((x) => x.backend === r.backend)!.fitted);
       }
     }
+  });
+
+  it("gives each ratio its spread from the samples paired by round", async () => {
+    const report = await runQuick([array64, "map"], {
+      samples: 3,
+      sampleMs: 1,
+      probeMB: 0,
+      groups: [{ workload: "update", shape }],
+    });
+    // map is the baseline: array64's ratios are over map's sample of the same round.
+    const [a, m] = report.groups[0]!.results;
+    assert.equal(report.groups[0]!.baseline, "map");
+    const paired = a!.samples.map((x, i) => x / m!.samples[i]!).sort((x, y) => x - y);
+    assert.deepEqual(a!.ratioRange, [
+      paired[0]! + (paired[1]! - paired[0]!) * 0.2,
+      paired[1]! + (paired[2]! - paired[1]!) * 0.8,
+    ]);
+    assert.deepEqual(m!.ratioRange, [1, 1]);
+  });
+
+  it("prints a table of every catalog backend that fits 120 columns", async () => {
+    const report = await runQuick(defaultBackendNames(), {
+      ...tiny,
+      groups: [{ workload: "lookup-hit", shape }, { workload: "iterate", shape }],
+    });
+    const lines = formatTable(report).split("\n");
+    for (const l of lines) assert.ok(l.length <= TABLE_COLUMNS, `${l.length}: ${l}`);
   });
 
   it("reports a group whose baseline was skipped with no ratios", async () => {

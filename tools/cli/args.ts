@@ -73,6 +73,33 @@ export function optionValue(text: string): number | boolean | string {
   return text;
 }
 
+// A negative number after a long flag that takes a value (`--max-entries -1`) is that value,
+// not a short flag `-1`: joined as `--max-entries=-1` so `parseArgs` sees it so, and the backend
+// gets -1 to reject with its own EINVAL.
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = arg.slice(2);
+    const own = OWN[name as keyof typeof OWN] as { type: string } | undefined;
+    if (
+      arg.startsWith("--") && !arg.includes("=") && own?.type !== "boolean" &&
+      next !== undefined && /^-(\d|\.\d|0x)/i.test(next)
+    ) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 function camel(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
@@ -99,7 +126,7 @@ function camel(name: string): string {
  */
 export function parseExploreArgs(argv: readonly string[]): ExploreArgs {
   const { tokens } = parseArgs({
-    args: [...argv],
+    args: joinNegativeValues(argv),
     options: OWN,
     strict: false,
     allowPositionals: true,

@@ -55,4 +55,17 @@ describe("parseExploreArgs", () => {
     assert.throws(() => parseExploreArgs(["-k", "8"]), /unknown flag -k/);
     assert.throws(() => parseExploreArgs(["--script"]), /--script needs a value/);
   });
+
+  it("reads a negative number after a backend option as its value, not a flag", () => {
+    const a = parseExploreArgs(["map", "--max-entries", "-1", "--ratio", "-0.5", "--json"]);
+    assert.deepEqual(a.options, { maxEntries: -1, ratio: -0.5 });
+    assert.equal(a.json, true);
+    assert.equal(a.flags.maxEntries, "--max-entries");
+    // After the explorer's boolean flags a negative number is still refused as a flag.
+    assert.throws(() => parseExploreArgs(["map", "--json", "-1"]), {
+      code: "EINVAL",
+      message: /-1/,
+    });
+    assert.equal(parseExploreArgs(["--script", "-1"]).script, "-1");
+  });
 });

@@ -125,7 +125,11 @@ export async function runLine(ctx: CommandContext, line: string): Promise<LineOu
     };
   }
   try {
-    return { kind: "ok", command: command.name, result: await command.run(ctx, args) };
+    return {
+      kind: "ok",
+      command: command.name,
+      result: await command.run(ctx, args, first!.text.toLowerCase()),
+    };
   } catch (error) {
     return { kind: "error", command: command.name, error };
   }

@@ -19,7 +19,7 @@ import { describeError } from "./render.ts";
 import { runRepl } from "./repl.ts";
 import { fillStore } from "./restore.ts";
 import { runScript } from "./script.ts";
-import { defaultBackend, openSession, type Session } from "./session.ts";
+import { defaultBackend, defaultOptions, openSession, type Session } from "./session.ts";
 
 /** The streams the explorer talks to. */
 export interface ExploreIO {
@@ -44,7 +44,8 @@ export const USAGE =
 
 usage: deno task explore [BACKEND|PLUGIN] [--backend-option VALUE ...] [flags]
 
-  BACKEND              a catalog name (see --list); default: rhash if present, else map
+  BACKEND              a catalog name (see --list); default: qptrie --max-key-length 64
+                       --value-size 16 (text keys, text values zero-filled to 16 bytes)
   PLUGIN               a file path or module specifier whose module exports 'backend'
   --kebab-case VALUE   any backend option: --key-size 8 -> { keySize: 8 }
                        (numbers parsed, true/false booleans, else strings; --flag alone = true)
@@ -69,7 +70,11 @@ function lines(text: string): string[] {
 
 async function open(args: ReturnType<typeof parseExploreArgs>): Promise<Session> {
   if (args.load === undefined) {
-    return await openSession(args.backend ?? defaultBackend(), args.options, args.flags);
+    if (args.backend !== undefined) {
+      return await openSession(args.backend, args.options, args.flags);
+    }
+    const backend = defaultBackend();
+    return await openSession(backend, { ...defaultOptions(backend), ...args.options }, args.flags);
   }
   const { image, bytes } = await readImageFile(args.load);
   if (args.backend !== undefined) {
@@ -144,7 +149,11 @@ export async function explore(argv: readonly string[], io: ExploreIO): Promise<n
   if (args.list) {
     const list = listBackends();
     if (args.json) writeOut(JSON.stringify({ backends: list }));
-    else for (const b of list) writeOut(`${paint("title", b.name)}  ${b.summary}`);
+    else {
+      // Aligned like the REPL's `backends`: names padded to the longest.
+      const width = Math.max(...list.map((b) => b.name.length));
+      for (const b of list) writeOut(`${paint("title", b.name.padEnd(width))}  ${b.summary}`);
+    }
     return EXIT_OK;
   }
   let session: Session;
@@ -187,7 +196,10 @@ export async function explore(argv: readonly string[], io: ExploreIO): Promise<n
         JSON.stringify(session.options)
       }` +
         ` - ${session.store.size} entries, keys ${caps.keySize.min}..${caps.keySize.max} B, ` +
-        `values ${caps.valueSize.min}..${caps.valueSize.max} B. Type 'help'.`,
+        `values ${caps.valueSize.min}..${caps.valueSize.max} B. ` +
+        (args.backend === undefined && args.load === undefined
+          ? `Try: set "hello" "world", then get "hello". Type 'help' for more.`
+          : "Type 'help'."),
     );
   }
   await runRepl(ctx, {

@@ -11,7 +11,11 @@
  * | `2001:db8::1` | 16 bytes (IPv6) |
  *
  * A key or value shorter than the store takes is an error that says so; the `pad` flag zero-fills
- * it up to the store's (next) accepted length instead. Nothing is padded silently.
+ * it up to the store's (next) accepted length instead. One exception: a text value (`"text"`,
+ * `str:..`) is zero-filled without `pad`, the way a C string sits in a `char[N]` field, so
+ * `set "hello" "world"` works on a store of fixed-size values (the result line shows the zeros).
+ * Keys are never padded unasked: a padded key is a different key. A key or value longer than the
+ * store takes gets the same kind of message, with the store's error code for it.
  *
  * @module
  */
@@ -160,17 +164,24 @@ export function readBytes(token: Token, role: ByteRole, caps: Capabilities): Uin
   throw bad(`cannot read '${text}' as a ${role}: ${HINT}`);
 }
 
+// Text typed as text: quoted, or `str:`.
+function isText(token: Token): boolean {
+  return token.quoted || token.text.startsWith("str:");
+}
+
 /**
  * Reads a token and fits it to the store: a key or value shorter than the store takes is
  * rejected with a message naming the sizes, or zero-filled at the end when `pad` is set.
- * Longer or otherwise wrong lengths are left for the store to reject with its own error code.
+ * A text value is zero-filled without `pad`; a key or value longer than the store takes is
+ * rejected with the sizes and the code the store would give.
  *
  * @param token The word as the tokenizer gave it.
  * @param role `"key"`, `"value"` or `"prefix"` (a prefix is never fitted).
  * @param caps The store's capabilities.
  * @param pad Zero-fill short keys and values up to the next length the store accepts.
  * @returns The bytes to pass to the store.
- * @throws {StoreError} `EINVAL` for unreadable input or a short key or value without `pad`.
+ * @throws {StoreError} `EINVAL` for unreadable input, a short key or value without `pad` or a
+ * long key; the store's `valueTooBig` code for a long value.
  *
  * @example Short values refused without pad
  * ```ts
@@ -198,15 +209,25 @@ export function parseBytes(
   const sizes = role === "value" && caps.valueSizes !== undefined
     ? [...caps.valueSizes].sort((a, b) => a - b)
     : undefined;
+  const takes = sizes?.join("/") ??
+    (range.min === range.max ? `${range.min}` : `${range.min}..${range.max}`);
+  const longest = sizes?.at(-1) ?? range.max;
+  if (bytes.length > longest) {
+    // The code the store itself would give (values: its `valueTooBig`), with the sizes named.
+    throw new StoreError(
+      role === "value" ? caps.valueTooBig : "EINVAL",
+      `${role} '${token.text}' is ${bytes.length} bytes but this store's ${role}s take ` +
+        `${takes}; give at most ${longest}`,
+    );
+  }
+  const fill = pad || (role === "value" && isText(token));
   const target = sizes !== undefined
     ? sizes.find((s) => s >= bytes.length)
     : bytes.length < range.min
     ? range.min
     : undefined;
   if (target === undefined || target <= bytes.length) return bytes;
-  if (!pad) {
-    const takes = sizes?.join("/") ??
-      (range.min === range.max ? `${range.min}` : `${range.min}..${range.max}`);
+  if (!fill) {
     throw bad(
       `${role} '${token.text}' is ${bytes.length} byte${bytes.length === 1 ? "" : "s"} but this ` +
         `store's ${role}s take ${takes}; give the full length or add 'pad' to zero-fill`,

@@ -106,10 +106,34 @@ describe("parseBytes", () => {
     assert.throws(() => parseBytes(bare("0x010203"), "value", c, false), /take 2\/4\/8/);
   });
 
-  it("leaves long keys and values to the store and never fits prefixes", () => {
+  it("refuses long keys and values with the sizes and the store's code, never fits prefixes", () => {
     const c = caps({});
-    assert.equal(parseBytes(bare("0x0102030405"), "key", c, true).length, 5);
+    assert.throws(() => parseBytes(bare("0x0102030405"), "key", c, true), {
+      code: "EINVAL",
+      message: /key '0x0102030405' is 5 bytes but this store's keys take 4; give at most 4/,
+    });
+    assert.throws(() => parseBytes(bare("0x010203040506070809"), "value", c, false), {
+      code: c.valueTooBig,
+      message: /value .* is 9 bytes .*take 8; give at most 8/,
+    });
+    const sized = caps({ valueSize: { min: 2, max: 8 }, valueSizes: [2, 4, 8] });
+    assert.throws(() => parseBytes(bare("str:abcdefghi"), "value", sized, true), /take 2\/4\/8/);
     assert.equal(parseBytes(bare("0x01"), "prefix", c, false).length, 1);
+    assert.equal(parseBytes(bare("0x0102030405"), "prefix", c, false).length, 5);
+  });
+
+  it("zero-fills text values unasked, but never keys or other values", () => {
+    const c = caps({});
+    assert.deepEqual(
+      parseBytes({ text: "ab", quoted: true }, "value", c, false),
+      bytes(97, 98, 0, 0, 0, 0, 0, 0),
+    );
+    assert.deepEqual(
+      parseBytes(bare("str:ab"), "value", c, false),
+      bytes(97, 98, 0, 0, 0, 0, 0, 0),
+    );
+    assert.throws(() => parseBytes({ text: "ab", quoted: true }, "key", c, false), /take 4.*'pad'/);
+    assert.throws(() => parseBytes(bare("0x0102"), "value", c, false), /take 8.*'pad'/);
   });
 });
 

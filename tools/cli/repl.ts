@@ -1,11 +1,12 @@
 /**
  * The interactive explorer: a `node:readline` prompt with in-memory history (up/down arrows),
- * tab completion of commands, flag words and backend names, and `help`. A failing command
+ * tab completion of commands, flag words, backend names and file paths, and `help`. A failing command
  * prints its error and the prompt comes back.
  *
  * @module
  */
 
+import { type Dirent, readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { listBackends } from "@kvkit/backends";
@@ -41,8 +42,45 @@ const FLAG_WORDS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * File names that complete a path being typed: the entries of its folder (`.` when it names
+ * none) that start with its last part, folders with a trailing `/`; hidden ones only when the
+ * part starts with `.`. An unreadable folder completes to nothing.
+ *
+ * @param word The path typed so far.
+ * @returns The completed paths, folder part kept as typed.
+ *
+ * @example Completing a folder of this repository
+ * ```ts
+ * import { completePath } from "./repl.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(completePath("tools/cl").includes("tools/cli/"));
+ * assert.deepEqual(completePath("no/such/folder/x"), []);
+ * ```
+ */
+export function completePath(word: string): string[] {
+  const cut = word.lastIndexOf("/") + 1;
+  const folder = word.slice(0, cut);
+  const part = word.slice(cut);
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(folder === "" ? "." : folder, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.name.startsWith(part) && (part.startsWith(".") || !e.name.startsWith(".")))
+    .map((e) => folder + e.name + (e.isDirectory() ? "/" : ""))
+    .sort();
+}
+
+// Commands whose first argument is a file.
+const PATH_COMMANDS = new Set(["load", "save"]);
+
+/**
  * Tab completion for a line: the command at the start, then its flag words, backend names after
- * `open`, command names after `help`.
+ * `open` (and plugin paths once the word looks like a path), file paths after `load` and `save`,
+ * command names after `help`.
  *
  * @param line The line up to the cursor.
  * @returns The candidates and the word they complete, as `node:readline` wants.
@@ -65,7 +103,10 @@ export function complete(line: string): [string[], string] {
     candidates = COMMANDS.map((c) => c.name);
   } else {
     const command = findCommand(words[0]!)?.name ?? "";
-    if (command === "open" && words.length === 2) candidates = listBackends().map((b) => b.name);
+    if (command === "open" && words.length === 2) {
+      const names = listBackends().map((b) => b.name);
+      candidates = /^(\.|\/)|\//.test(word) ? [...names, ...completePath(word)] : names;
+    } else if (PATH_COMMANDS.has(command) && words.length === 2) candidates = completePath(word);
     else if (command === "help" && words.length === 2) candidates = COMMANDS.map((c) => c.name);
     else candidates = FLAG_WORDS[command] ?? [];
   }

@@ -23,20 +23,41 @@ export interface Session {
 }
 
 /**
- * The backend used when none is named: `rhash` when the catalog has it, else `map`.
+ * The backend used when none is named: `qptrie` (any key of 1..64 bytes, 16-byte values, so
+ * `set "hello" "world"` works as typed) when the catalog has it, else `map`.
  *
  * @returns A catalog name.
  *
- * @example rhash when the catalog has it
+ * @example qptrie when the catalog has it
  * ```ts
  * import { defaultBackend } from "./session.ts";
  * import assert from "node:assert/strict";
  *
- * assert.ok(["rhash", "map"].includes(defaultBackend()));
+ * assert.ok(["qptrie", "map"].includes(defaultBackend()));
  * ```
  */
 export function defaultBackend(): string {
-  return listBackends().some((b) => b.name === "rhash") ? "rhash" : "map";
+  return listBackends().some((b) => b.name === "qptrie") ? "qptrie" : "map";
+}
+
+/**
+ * The options the default backend is opened with, under any the user gave.
+ *
+ * @param backend What {@linkcode defaultBackend} returned.
+ * @returns Options for it: text keys up to 64 bytes and 16-byte values for `qptrie`.
+ *
+ * @example The default store takes short text keys and values
+ * ```ts
+ * import { defaultBackend, defaultOptions, openSession } from "./session.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const backend = defaultBackend();
+ * const { store } = await openSession(backend, defaultOptions(backend));
+ * if (backend === "qptrie") assert.deepEqual(store.capabilities.keySize, { min: 1, max: 64 });
+ * ```
+ */
+export function defaultOptions(backend: string): Record<string, unknown> {
+  return backend === "qptrie" ? { maxKeyLength: 64, valueSize: 16 } : {};
 }
 
 // How `checkOptions` of @kvkit/store names an option a backend does not know.

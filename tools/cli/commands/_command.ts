@@ -41,8 +41,12 @@ export interface Command {
   readonly usage: string;
   /** One line saying what it does. */
   readonly summary: string;
-  /** Runs it. */
-  run(ctx: CommandContext, args: readonly Token[]): CommandResult | Promise<CommandResult>;
+  /** Runs it; `typed` is the name as typed (lowercase), for `clear` against `clear!`. */
+  run(
+    ctx: CommandContext,
+    args: readonly Token[],
+    typed?: string,
+  ): CommandResult | Promise<CommandResult>;
 }
 
 /** Entries shown by `keys`, `iter` and `dump` unless `limit N` or `limit all` says otherwise. */

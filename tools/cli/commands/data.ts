@@ -270,13 +270,20 @@ export const DATA_COMMANDS: readonly Command[] = [
   },
   {
     name: "clear",
-    aliases: [],
-    usage: "clear",
-    summary: "remove every entry",
-    run(ctx, args) {
+    aliases: ["clear!"],
+    usage: "clear | clear!",
+    summary: "remove every entry (a store with entries needs 'clear!': there is no undo)",
+    run(ctx, args, typed) {
       split("clear", args, 0, [], this.usage);
       const store = ctx.session.store;
       const removed = store.size;
+      // One word too easily typed to lose a store by: with entries it asks for the `!`.
+      if (removed > 0 && typed !== "clear!") {
+        throw einval(
+          `clear would remove ${removed} entr${removed === 1 ? "y" : "ies"}; ` +
+            `type 'clear!' to remove them (there is no undo)`,
+        );
+      }
       store.clear();
       ctx.session.cursor = undefined;
       return { json: { removed }, text: `${ctx.paint("ok", "cleared")} ${removed} entries` };
