@@ -37,6 +37,15 @@ const EXAMPLES: readonly Example[] = [
     allow: ["--allow-read"],
     expect: ["ok: counters kept, old keys gone, new keys live"],
   },
+  {
+    file: "shared_flow_table.ts",
+    args: ["500"],
+    allow: ["--allow-read"],
+    expect: [
+      /reads of the tunnel's counters, 0 torn;/,
+      "ok: 7610 flows, 32000 packets, counts exact",
+    ],
+  },
 ];
 
 const deno = (globalThis as { Deno?: typeof Deno }).Deno;

@@ -27,6 +27,7 @@ import { isStoreError, type Store } from "@kvkit/store";
 
 export { hex, Model, observe, type Outcome, unhex } from "./_model.ts";
 export { distinctKey, invalidKeys, keyPool, validValueLengths } from "./_arbitraries.ts";
+export { serveWorker, spawnWorker, type WorkerClient, workerSkipReason } from "./workers.ts";
 
 /** Whether `allocBytes` of `@kvkit/store` carves copies from a slab here (not under Bun). */
 export const POOLED: boolean = !("Bun" in globalThis);

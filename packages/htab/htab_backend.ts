@@ -5,7 +5,28 @@
  */
 
 import type { Backend, Store } from "@kvkit/store";
+import { type SharedHandle, sharedRoute } from "@kvkit/internal";
 import { Htab, type HtabOptions } from "./htab.ts";
+import { SharedHtab, type SharedHtabOptions } from "./shared_htab.ts";
+
+/**
+ * Options of the `htab` backend: a {@linkcode Htab}'s; with `shared: true` a
+ * {@linkcode SharedHtab}'s (adds `lockTimeoutMs`); or `attach` alone, a handle from a shared
+ * map's `share()`, to attach to it.
+ */
+export type HtabBackendOptions = HtabOptions & SharedHtabOptions & {
+  /** Keep the map in SharedArrayBuffers, for Workers ({@linkcode SharedHtab}). */
+  shared: boolean;
+  /** Attach to the shared map this handle (from `share()`) stands for. */
+  attach: SharedHandle;
+};
+
+function create(options?: Partial<HtabBackendOptions>): Store {
+  const route = sharedRoute("htab", options);
+  if (route.to === "attach") return SharedHtab.attach(route.handle);
+  if (route.to === "shared") return new SharedHtab(route.options);
+  return new Htab(route.options as Partial<HtabOptions>);
+}
 
 /**
  * The `htab` backend: opens an {@linkcode Htab}, the fixed-bucket preallocated hash map of
@@ -23,8 +44,8 @@ import { Htab, type HtabOptions } from "./htab.ts";
  * assert.equal(store.capabilities.fullError, "E2BIG");
  * ```
  */
-export const htabBackend: Backend<HtabOptions> = {
+export const htabBackend: Backend<HtabBackendOptions> = {
   name: "htab",
   summary: "fixed-bucket preallocated hash map (BPF_MAP_TYPE_HASH), the kernel baseline",
-  create: (options?: Partial<HtabOptions>): Store => new Htab(options),
+  create,
 };

@@ -7,3 +7,13 @@ runConformance(htabBackend, { options: { keySize: 4, valueSize: 8, maxEntries: 8
 runConformance(htabBackend, { options: { keySize: 8, valueSize: 3, maxEntries: 5 } });
 runConformance(htabBackend, { options: { keySize: 13, valueSize: 100, maxEntries: 8 } });
 runConformance(htabBackend, { options: { keySize: 3, valueSize: 1, maxEntries: 1 } });
+
+// The shared map, from one agent (its Worker tests are packages/internal/shared_table_workers_test.ts).
+runConformance(htabBackend, {
+  name: "shared htab",
+  options: { shared: true, keySize: 4, valueSize: 8, maxEntries: 8 },
+});
+runConformance(htabBackend, {
+  name: "shared htab, 13-byte keys",
+  options: { shared: true, keySize: 13, valueSize: 100, maxEntries: 8 },
+});

@@ -22,11 +22,11 @@
  */
 
 import type { Backend } from "@kvkit/store";
-import type { HtabOptions } from "./htab.ts";
-import { htabBackend } from "./htab_backend.ts";
+import { htabBackend, type HtabBackendOptions } from "./htab_backend.ts";
 
 export * from "./htab.ts";
 export * from "./htab_backend.ts";
+export * from "./shared_htab.ts";
 
 /**
  * The backend under the name plugin loaders look for: {@linkcode htabBackend}.
@@ -39,7 +39,7 @@ export * from "./htab_backend.ts";
  * assert.equal(backend.create({ keySize: 4, valueSize: 4, maxEntries: 8 }).backend, "htab");
  * ```
  */
-export const backend: Backend<HtabOptions> = htabBackend;
+export const backend: Backend<HtabBackendOptions> = htabBackend;
 
 // The contract types this package's signatures use, so its documentation is complete.
 export type {
@@ -52,3 +52,7 @@ export type {
   Store,
   StoreBase,
 } from "@kvkit/store";
+
+// The shared map's base class and the types its signatures use.
+export { SharedTable } from "@kvkit/internal";
+export type { RecoverReport, SharedHandle, SharedTableInit, TableHash } from "@kvkit/internal";

@@ -31,4 +31,8 @@ export * from "./jhash.ts";
 export * from "./key_words.ts";
 export * from "./murmur3.ts";
 export * from "./murmur_collisions.ts";
+export * from "./resize_policy.ts";
+export { MAX_AGENTS, type SharedHandle } from "./shared_layout.ts";
+export * from "./shared_options.ts";
+export * from "./shared_table.ts";
 export * from "./table_hash.ts";

@@ -14,11 +14,13 @@
  * @module
  */
 
+import { HASH_MIN_SIZE as RESIZE_MIN_SIZE } from "@kvkit/internal";
+
 /** A chain longer than this triggers a rehash with a new seed (rhashtable's elasticity). */
 export const ELASTICITY = 16;
 
 /** The fewest buckets a table has; shrinking stops here (rhashtable's `HASH_MIN_SIZE`). */
-export const HASH_MIN_SIZE = 4;
+export const HASH_MIN_SIZE: number = RESIZE_MIN_SIZE;
 
 /** Buckets of a table created without `nelemHint`. */
 export const HASH_DEFAULT_SIZE = 64;

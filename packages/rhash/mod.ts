@@ -32,12 +32,12 @@
  */
 
 import type { Backend } from "@kvkit/store";
-import type { RhashOptions } from "./rhash.ts";
-import { rhashBackend } from "./rhash_backend.ts";
+import { rhashBackend, type RhashBackendOptions } from "./rhash_backend.ts";
 
 export * from "./constants.ts";
 export * from "./rhash.ts";
 export * from "./rhash_backend.ts";
+export * from "./shared_rhash.ts";
 
 /**
  * The backend under the name plugin loaders look for: {@linkcode rhashBackend}.
@@ -50,7 +50,7 @@ export * from "./rhash_backend.ts";
  * assert.equal(backend.create({ keySize: 4, valueSize: 4, maxEntries: 8 }).backend, "rhash");
  * ```
  */
-export const backend: Backend<RhashOptions> = rhashBackend;
+export const backend: Backend<RhashBackendOptions> = rhashBackend;
 
 // The contract types this package's API mentions, so its documentation is complete.
 export type {
@@ -63,3 +63,7 @@ export type {
   Store,
   StoreBase,
 } from "@kvkit/store";
+
+// The shared map's base class and the types its signatures use.
+export { SharedTable } from "@kvkit/internal";
+export type { RecoverReport, SharedHandle, SharedTableInit, TableHash } from "@kvkit/internal";

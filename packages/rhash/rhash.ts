@@ -40,25 +40,19 @@ import {
 import {
   fitsKey,
   fitsLookup,
+  growAbove75,
   hashOption,
   loadWords,
   loadWordsMurmur,
   murmurFinish,
+  roundUpPow2,
+  shrinkBelow30,
+  shrinkSize,
 } from "@kvkit/internal";
 import { checkValid } from "./_check_valid.ts";
 import { describe } from "./_describe.ts";
 import { internals } from "./_internals.ts";
-import {
-  END,
-  growAbove75,
-  KEY_U32,
-  KEY_U64,
-  KEY_WORDS,
-  roundUpPow2,
-  shrinkBelow30,
-  shrinkSize,
-  Table,
-} from "./_table.ts";
+import { END, KEY_U32, KEY_U64, KEY_WORDS, Table } from "./_table.ts";
 import { step, Walks } from "./_walk.ts";
 
 /**

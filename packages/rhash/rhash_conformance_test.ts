@@ -15,3 +15,19 @@ runConformance(rhashBackend, {
   name: "rhash 13-byte keys across resizes",
   options: { keySize: 13, valueSize: 3, maxEntries: 40, nelemHint: 3 },
 });
+
+// The shared map, from one agent, across resizes (its Worker tests are
+// packages/internal/shared_table_workers_test.ts).
+runConformance(rhashBackend, {
+  name: "shared rhash",
+  options: { shared: true, keySize: 4, valueSize: 8, maxEntries: 8 },
+});
+runConformance(rhashBackend, {
+  name: "shared rhash across resizes",
+  options: { shared: true, keySize: 8, valueSize: 4, maxEntries: 200, nelemHint: 1 },
+  maxOps: 200,
+});
+runConformance(rhashBackend, {
+  name: "shared rhash, 13-byte keys across resizes",
+  options: { shared: true, keySize: 13, valueSize: 3, maxEntries: 40, nelemHint: 3 },
+});

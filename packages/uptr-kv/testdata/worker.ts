@@ -1,13 +1,9 @@
 // A Worker for the tests: attaches to a store's regions and runs commands on the program side.
-// Runs as a web Worker (Deno, Bun) or under node:worker_threads (see spawn.ts).
+// Runs as a web Worker (Deno, Bun) or under node:worker_threads, through serveWorker.
 
+import { serveWorker } from "@kvkit/conformance/testing";
 import { isStoreError } from "@kvkit/store";
 import { UptrKvProgram } from "../mod.ts";
-
-interface Port {
-  post(message: unknown): void;
-  listen(handler: (message: Command) => void): void;
-}
 
 export type Command =
   | { cmd: "attach"; regions: UptrKvProgram["regions"] }
@@ -18,15 +14,6 @@ export type Command =
   | { cmd: "read"; key: number; ms: number }
   | { cmd: "watch"; keys: number[]; ms: number }
   | { cmd: "churn"; keys: number[]; ms: number };
-
-const g = globalThis as unknown as {
-  __uptrKvPort?: { postMessage(m: unknown): void; on(e: string, f: (m: Command) => void): void };
-  postMessage(m: unknown): void;
-  onmessage: ((e: { data: Command }) => void) | null;
-};
-const port: Port = g.__uptrKvPort !== undefined
-  ? { post: (m) => g.__uptrKvPort!.postMessage(m), listen: (f) => g.__uptrKvPort!.on("message", f) }
-  : { post: (m) => g.postMessage(m), listen: (f) => (g.onmessage = (e) => f(e.data)) };
 
 let kv: UptrKvProgram | undefined;
 
@@ -131,10 +118,4 @@ function run(c: Command): unknown {
   }
 }
 
-port.listen((c) => {
-  try {
-    port.post({ ok: run(c) });
-  } catch (err) {
-    port.post({ error: (err as { code?: string }).code ?? String(err) });
-  }
-});
+serveWorker(run);

@@ -1,0 +1,289 @@
+/**
+ * A kernel `BPF_MAP_TYPE_HASH` whose value type, in the map's BTF, holds a `struct
+ * bpf_spin_lock` (the one thing that makes the kernel accept `BPF_F_LOCK` on it): the BTF, built
+ * by hand, its creation, and the element commands answering `0` or `-errno` as the kernel does.
+ * It is the oracle of the shared maps' `F_LOCK`, not a `Store` (`BpfMap` creates maps without
+ * BTF), so the package does not export it.
+ *
+ * @module
+ */
+
+import { StoreError } from "@kvkit/store";
+import { closeFd, loadFfi } from "./_ffi.ts";
+import { BpfClient, F_NO_PREALLOC, MapTypeId } from "./_client.ts";
+import { kernelError } from "./_errno.ts";
+
+// BTF kinds (include/uapi/linux/btf.h) and the header's magic and version.
+const KIND_INT = 1;
+const KIND_ARRAY = 3;
+const KIND_STRUCT = 4;
+const BTF_MAGIC = 0xeb9f;
+const BTF_VERSION = 1;
+const HEADER_LEN = 24;
+
+/** Bytes of `struct bpf_spin_lock` (one `__u32`), at offset 0 of the value. */
+export const SPIN_LOCK_SIZE = 4;
+
+// The type ids of the blob below (id 0 is void).
+/** The BTF type id of the key: `unsigned char[keySize]`. */
+export const LOCKED_KEY_TYPE_ID = 3;
+/**
+ * The BTF type id of the value: `struct value { struct bpf_spin_lock l; unsigned int
+ * data[n]; }`, or, without the lock, `struct value { unsigned int head; unsigned int data[n];
+ * }` (the same bytes, no lock).
+ */
+export const LOCKED_VALUE_TYPE_ID = 6;
+
+/**
+ * The raw BTF of a HASH map with `keySize`-byte keys and `valueSize`-byte values:
+ * `[1] unsigned int`, `[2] unsigned char`, `[3] unsigned char[keySize]`,
+ * `[4] struct bpf_spin_lock { unsigned int val; }`, `[5] unsigned int[n]` and
+ * `[6] struct value` (see {@linkcode LOCKED_VALUE_TYPE_ID}), `n = (valueSize - 4) / 4`.
+ *
+ * @param keySize Key bytes.
+ * @param valueSize Value bytes: 4 (the lock, or `head`) and 4 per data word, at least 8.
+ * @param spinLock Whether the value's first member is a `struct bpf_spin_lock` (else a plain
+ * `unsigned int head`, for the kernel's answer to `BPF_F_LOCK` without a lock).
+ * @returns The blob, as BTF_LOAD takes it.
+ */
+export function lockedHashBtf(keySize: number, valueSize: number, spinLock = true): Uint8Array {
+  if (valueSize < 8 || valueSize % 4 !== 0) {
+    throw new StoreError("EINVAL", `value size ${valueSize} is not 4 + 4n bytes (n >= 1)`);
+  }
+  const strings = [
+    "",
+    "unsigned int",
+    "unsigned char",
+    "bpf_spin_lock",
+    "val",
+    "value",
+    spinLock ? "l" : "head",
+    "data",
+  ];
+  const offsets: number[] = [];
+  let strLen = 0;
+  for (const s of strings) {
+    offsets.push(strLen);
+    strLen += s.length + 1;
+  }
+  const [, uintName, ucharName, lockName, valName, valueName, headName, dataName] = offsets as [
+    number,
+    ...number[],
+  ];
+  const info = (kind: number, vlen: number): number => ((kind << 24) | vlen) >>> 0;
+  const words = (valueSize - SPIN_LOCK_SIZE) / 4;
+  const types = [
+    // [1] unsigned int: size 4, no encoding, offset 0, 32 bits.
+    uintName!,
+    info(KIND_INT, 0),
+    4,
+    32,
+    // [2] unsigned char: size 1, 8 bits.
+    ucharName!,
+    info(KIND_INT, 0),
+    1,
+    8,
+    // [3] unsigned char[keySize]: element type 2, index type 1.
+    0,
+    info(KIND_ARRAY, 0),
+    0,
+    2,
+    1,
+    keySize,
+    // [4] struct bpf_spin_lock (size 4) { val: type 1, bit offset 0 }: the kernel knows the
+    // lock by this name and size.
+    lockName!,
+    info(KIND_STRUCT, 1),
+    SPIN_LOCK_SIZE,
+    valName!,
+    1,
+    0,
+    // [5] unsigned int[words].
+    0,
+    info(KIND_ARRAY, 0),
+    0,
+    1,
+    1,
+    words,
+    // [6] struct value (size valueSize) { l (type 4) or head (type 1) at bit 0; data (type 5)
+    // at bit 32 }.
+    valueName!,
+    info(KIND_STRUCT, 2),
+    valueSize,
+    headName!,
+    spinLock ? 4 : 1,
+    0,
+    dataName!,
+    5,
+    SPIN_LOCK_SIZE * 8,
+  ];
+  const typeLen = types.length * 4;
+  const blob = new Uint8Array(HEADER_LEN + typeLen + strLen);
+  const view = new DataView(blob.buffer);
+  view.setUint16(0, BTF_MAGIC, true);
+  view.setUint8(2, BTF_VERSION);
+  view.setUint32(4, HEADER_LEN, true);
+  view.setUint32(8, 0, true); // type_off, from the end of the header
+  view.setUint32(12, typeLen, true);
+  view.setUint32(16, typeLen, true); // str_off
+  view.setUint32(20, strLen, true);
+  types.forEach((word, i) => view.setUint32(HEADER_LEN + 4 * i, word, true));
+  let at = HEADER_LEN + typeLen;
+  for (const s of strings) {
+    for (let i = 0; i < s.length; i++) blob[at + i] = s.charCodeAt(i);
+    at += s.length + 1;
+  }
+  return blob;
+}
+
+/** Options of a {@linkcode KernelLockedHash}. */
+export interface KernelLockedHashOptions {
+  /** Key bytes. */
+  keySize: number;
+  /** Value bytes, 4 + 4n: the lock (or a plain word, see `spinLock`) and n data words. */
+  valueSize: number;
+  /** `max_entries`. */
+  maxEntries: number;
+  /** `BPF_F_NO_PREALLOC` (default `false`). */
+  noPrealloc?: boolean;
+  /**
+   * Whether the value's BTF holds the `struct bpf_spin_lock` (default `true`); `false` gives the
+   * same bytes as a plain struct, a map the kernel refuses `BPF_F_LOCK` on.
+   */
+  spinLock?: boolean;
+}
+
+/**
+ * A kernel HASH map created with BTF (key `unsigned char[keySize]`, value `struct value`, see
+ * {@linkcode lockedHashBtf}). The element commands answer `0` or `-errno` as the kernel does:
+ * no check of ours comes first, so every answer is the kernel's.
+ */
+export class KernelLockedHash {
+  /** Key bytes. */
+  readonly keySize: number;
+  /** Value bytes. */
+  readonly valueSize: number;
+  /** The map's fd. */
+  readonly fd: number;
+  readonly #client: BpfClient;
+  #open = true;
+
+  /**
+   * Loads the BTF, creates the map, and closes the BTF's fd (the map keeps its own reference).
+   *
+   * @param options Sizes, `max_entries`, preallocation, and whether the value has the lock.
+   * @throws {StoreError} The kernel's errno, as `BpfMap` does (`EOPNOTSUPP` / `EPERM` without
+   * FFI or privilege).
+   */
+  constructor(options: KernelLockedHashOptions) {
+    const { keySize, valueSize, maxEntries } = options;
+    const blob = lockedHashBtf(keySize, valueSize, options.spinLock ?? true);
+    const client = new BpfClient(loadFfi(), keySize, valueSize);
+    const btf = client.loadBtf(blob);
+    if (btf < 0) {
+      throw kernelError(-btf, `BPF_BTF_LOAD of a ${keySize}/${valueSize} B locked hash value`);
+    }
+    const fd = client.create(
+      MapTypeId.hash,
+      keySize,
+      valueSize,
+      maxEntries,
+      options.noPrealloc === true ? F_NO_PREALLOC : 0,
+      new Uint8Array(0),
+      { fd: btf, keyTypeId: LOCKED_KEY_TYPE_ID, valueTypeId: LOCKED_VALUE_TYPE_ID },
+    );
+    closeFd(client.ffi, btf);
+    if (fd < 0) {
+      throw kernelError(
+        -fd,
+        `BPF_MAP_CREATE hash with BTF key_size ${keySize} value_size ${valueSize} ` +
+          `max_entries ${maxEntries}`,
+      );
+    }
+    this.keySize = keySize;
+    this.valueSize = valueSize;
+    this.fd = fd;
+    this.#client = client;
+  }
+
+  #key(key: Uint8Array): void {
+    if (!this.#open) throw new StoreError("EINVAL", "the locked hash map is closed");
+    if (key.length !== this.keySize) {
+      throw new StoreError("EINVAL", `key of ${key.length} B, the map's are ${this.keySize} B`);
+    }
+    this.#client.bytes.set(key, this.#client.key);
+  }
+
+  /**
+   * BPF_MAP_LOOKUP_ELEM of `key` into `out`.
+   *
+   * @param key `keySize` bytes.
+   * @param out Where the value goes (`valueSize` bytes), written only on success; the kernel
+   * zeroes the lock's bytes in what it copies out.
+   * @param flags The command's flags (the kernel takes 0 or `BPF_F_LOCK`).
+   * @returns 0, or `-errno` (`-ENOENT` when absent).
+   */
+  lookup(key: Uint8Array, out: Uint8Array, flags = 0): number {
+    this.#key(key);
+    const r = this.#client.lookup(this.fd, flags);
+    if (r === 0) {
+      const at = this.#client.value;
+      out.set(this.#client.bytes.subarray(at, at + this.valueSize));
+    }
+    return r;
+  }
+
+  /**
+   * BPF_MAP_UPDATE_ELEM of `key` to `value`.
+   *
+   * @param key `keySize` bytes.
+   * @param value `valueSize` bytes (the kernel ignores the lock's).
+   * @param flags `BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `| BPF_F_LOCK`, or anything (the kernel
+   * judges).
+   * @returns 0, or `-errno`.
+   */
+  update(key: Uint8Array, value: Uint8Array, flags = 0): number {
+    this.#key(key);
+    this.#client.bytes.set(value.subarray(0, this.valueSize), this.#client.value);
+    return this.#client.update(this.fd, flags);
+  }
+
+  /**
+   * BPF_MAP_DELETE_ELEM of `key`.
+   *
+   * @param key `keySize` bytes.
+   * @returns 0, or `-errno` (`-ENOENT` when absent).
+   */
+  delete(key: Uint8Array): number {
+    this.#key(key);
+    return this.#client.delete(this.fd);
+  }
+
+  /**
+   * Every key, by BPF_MAP_GET_NEXT_KEY from the start (nothing writes the map during the
+   * walk, so it sees every key once).
+   *
+   * @returns Copies of the keys, in the kernel's order.
+   * @throws {StoreError} The kernel's errno, for any answer but the `ENOENT` that ends the walk.
+   */
+  keys(): Uint8Array[] {
+    if (!this.#open) throw new StoreError("EINVAL", "the locked hash map is closed");
+    const c = this.#client;
+    const keys: Uint8Array[] = [];
+    let r = c.getNextKey(this.fd, true);
+    for (; r === 0; r = c.getNextKey(this.fd, false)) {
+      const next = c.bytes.slice(c.nextKey, c.nextKey + this.keySize);
+      keys.push(next);
+      c.bytes.set(next, c.key);
+    }
+    if (r !== -2) throw kernelError(-r, "BPF_MAP_GET_NEXT_KEY of a locked hash map");
+    return keys;
+  }
+
+  /** Closes the map's fd; the kernel frees the map once nothing else holds it. */
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    closeFd(this.#client.ffi, this.fd);
+  }
+}
