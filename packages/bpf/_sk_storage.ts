@@ -7,10 +7,10 @@
  * @module
  */
 
-import { StoreError } from "@kvkit/store";
 import { closeFd, loadFfi } from "./_ffi.ts";
 import { BpfClient, F_NO_PREALLOC, MAP_TYPE_SK_STORAGE } from "./_client.ts";
 import { kernelError } from "./_errno.ts";
+import { KernelElements } from "./_kernel_elements.ts";
 
 // BTF kinds (include/uapi/linux/btf.h) and the header's magic and version.
 const KIND_INT = 1;
@@ -91,14 +91,8 @@ export function skStorageBtf(valueSize: number): Uint8Array {
  * bytes of BTF). The element commands take a socket fd as the key and answer `0` or `-errno`
  * as the kernel does: no check of ours comes first, so every answer is the kernel's.
  */
-export class KernelSkStorage {
-  /** Value bytes. */
-  readonly valueSize: number;
-  /** The map's fd (not a socket: an fd the element commands answer `ENOTSOCK` to). */
-  readonly fd: number;
-  readonly #client: BpfClient;
+export class KernelSkStorage extends KernelElements<number> {
   readonly #i32: Int32Array;
-  #open = true;
 
   /**
    * Loads the BTF, creates the map, and closes the BTF's fd (the map keeps its own reference).
@@ -108,6 +102,12 @@ export class KernelSkStorage {
    * FFI or privilege).
    */
   constructor(valueSize: number) {
+    const [client, fd] = KernelSkStorage.#create(valueSize);
+    super(client, fd, valueSize, "SK_STORAGE map");
+    this.#i32 = new Int32Array(client.bytes.buffer, client.key, 1);
+  }
+
+  static #create(valueSize: number): [BpfClient, number] {
     const client = new BpfClient(loadFfi(), 4, valueSize);
     const btf = client.loadBtf(skStorageBtf(valueSize));
     if (btf < 0) throw kernelError(-btf, `BPF_BTF_LOAD of an SK_STORAGE value of ${valueSize} B`);
@@ -124,58 +124,16 @@ export class KernelSkStorage {
     if (fd < 0) {
       throw kernelError(-fd, `BPF_MAP_CREATE sk_storage value_size ${valueSize}`);
     }
-    this.valueSize = valueSize;
-    this.fd = fd;
-    this.#client = client;
-    this.#i32 = new Int32Array(client.bytes.buffer, client.key, 1);
+    return [client, fd];
   }
 
-  #key(socket: number): void {
-    if (!this.#open) throw new StoreError("EINVAL", "the SK_STORAGE map is closed");
+  /**
+   * The socket's fd as the key (`int`).
+   *
+   * @param socket The socket's fd.
+   */
+  protected loadKey(socket: number): void {
     this.#i32[0] = socket;
-  }
-
-  /**
-   * BPF_MAP_LOOKUP_ELEM of a socket's value into `out`.
-   *
-   * @param socket The socket's fd.
-   * @param out Where the value goes (`valueSize` bytes), written only on success.
-   * @param flags The command's flags (the kernel takes 0 or `BPF_F_LOCK`).
-   * @returns 0, or `-errno`.
-   */
-  lookup(socket: number, out: Uint8Array, flags = 0): number {
-    this.#key(socket);
-    const r = this.#client.lookup(this.fd, flags);
-    if (r === 0) {
-      const at = this.#client.value;
-      out.set(this.#client.bytes.subarray(at, at + this.valueSize));
-    }
-    return r;
-  }
-
-  /**
-   * BPF_MAP_UPDATE_ELEM of a socket's value.
-   *
-   * @param socket The socket's fd.
-   * @param value `valueSize` bytes.
-   * @param flags `BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, or anything (the kernel judges).
-   * @returns 0, or `-errno`.
-   */
-  update(socket: number, value: Uint8Array, flags = 0): number {
-    this.#key(socket);
-    this.#client.bytes.set(value.subarray(0, this.valueSize), this.#client.value);
-    return this.#client.update(this.fd, flags);
-  }
-
-  /**
-   * BPF_MAP_DELETE_ELEM of a socket's value.
-   *
-   * @param socket The socket's fd.
-   * @returns 0, or `-errno` (`-ENOENT` when it has none).
-   */
-  delete(socket: number): number {
-    this.#key(socket);
-    return this.#client.delete(this.fd);
   }
 
   /**
@@ -184,14 +142,7 @@ export class KernelSkStorage {
    * @returns `-errno` (`-ENOTSUPP`, 524).
    */
   firstKey(): number {
-    if (!this.#open) throw new StoreError("EINVAL", "the SK_STORAGE map is closed");
-    return this.#client.getNextKey(this.fd, true);
-  }
-
-  /** Closes the map's fd; the kernel frees every socket's value of this map. */
-  close(): void {
-    if (!this.#open) return;
-    this.#open = false;
-    closeFd(this.#client.ffi, this.fd);
+    this.checkOpen();
+    return this.client.getNextKey(this.fd, true);
   }
 }

@@ -12,6 +12,7 @@ import { StoreError } from "@kvkit/store";
 import { closeFd, loadFfi } from "./_ffi.ts";
 import { BpfClient, F_NO_PREALLOC, MapTypeId } from "./_client.ts";
 import { kernelError } from "./_errno.ts";
+import { KernelElements } from "./_kernel_elements.ts";
 
 // BTF kinds (include/uapi/linux/btf.h) and the header's magic and version.
 const KIND_INT = 1;
@@ -158,15 +159,9 @@ export interface KernelLockedHashOptions {
  * {@linkcode lockedHashBtf}). The element commands answer `0` or `-errno` as the kernel does:
  * no check of ours comes first, so every answer is the kernel's.
  */
-export class KernelLockedHash {
+export class KernelLockedHash extends KernelElements<Uint8Array> {
   /** Key bytes. */
   readonly keySize: number;
-  /** Value bytes. */
-  readonly valueSize: number;
-  /** The map's fd. */
-  readonly fd: number;
-  readonly #client: BpfClient;
-  #open = true;
 
   /**
    * Loads the BTF, creates the map, and closes the BTF's fd (the map keeps its own reference).
@@ -176,6 +171,12 @@ export class KernelLockedHash {
    * FFI or privilege).
    */
   constructor(options: KernelLockedHashOptions) {
+    const [client, fd] = KernelLockedHash.#create(options);
+    super(client, fd, options.valueSize, "locked hash map");
+    this.keySize = options.keySize;
+  }
+
+  static #create(options: KernelLockedHashOptions): [BpfClient, number] {
     const { keySize, valueSize, maxEntries } = options;
     const blob = lockedHashBtf(keySize, valueSize, options.spinLock ?? true);
     const client = new BpfClient(loadFfi(), keySize, valueSize);
@@ -200,63 +201,19 @@ export class KernelLockedHash {
           `max_entries ${maxEntries}`,
       );
     }
-    this.keySize = keySize;
-    this.valueSize = valueSize;
-    this.fd = fd;
-    this.#client = client;
+    return [client, fd];
   }
 
-  #key(key: Uint8Array): void {
-    if (!this.#open) throw new StoreError("EINVAL", "the locked hash map is closed");
+  /**
+   * The key's bytes.
+   *
+   * @param key `keySize` bytes.
+   */
+  protected loadKey(key: Uint8Array): void {
     if (key.length !== this.keySize) {
       throw new StoreError("EINVAL", `key of ${key.length} B, the map's are ${this.keySize} B`);
     }
-    this.#client.bytes.set(key, this.#client.key);
-  }
-
-  /**
-   * BPF_MAP_LOOKUP_ELEM of `key` into `out`.
-   *
-   * @param key `keySize` bytes.
-   * @param out Where the value goes (`valueSize` bytes), written only on success; the kernel
-   * zeroes the lock's bytes in what it copies out.
-   * @param flags The command's flags (the kernel takes 0 or `BPF_F_LOCK`).
-   * @returns 0, or `-errno` (`-ENOENT` when absent).
-   */
-  lookup(key: Uint8Array, out: Uint8Array, flags = 0): number {
-    this.#key(key);
-    const r = this.#client.lookup(this.fd, flags);
-    if (r === 0) {
-      const at = this.#client.value;
-      out.set(this.#client.bytes.subarray(at, at + this.valueSize));
-    }
-    return r;
-  }
-
-  /**
-   * BPF_MAP_UPDATE_ELEM of `key` to `value`.
-   *
-   * @param key `keySize` bytes.
-   * @param value `valueSize` bytes (the kernel ignores the lock's).
-   * @param flags `BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `| BPF_F_LOCK`, or anything (the kernel
-   * judges).
-   * @returns 0, or `-errno`.
-   */
-  update(key: Uint8Array, value: Uint8Array, flags = 0): number {
-    this.#key(key);
-    this.#client.bytes.set(value.subarray(0, this.valueSize), this.#client.value);
-    return this.#client.update(this.fd, flags);
-  }
-
-  /**
-   * BPF_MAP_DELETE_ELEM of `key`.
-   *
-   * @param key `keySize` bytes.
-   * @returns 0, or `-errno` (`-ENOENT` when absent).
-   */
-  delete(key: Uint8Array): number {
-    this.#key(key);
-    return this.#client.delete(this.fd);
+    this.client.bytes.set(key, this.client.key);
   }
 
   /**
@@ -267,8 +224,8 @@ export class KernelLockedHash {
    * @throws {StoreError} The kernel's errno, for any answer but the `ENOENT` that ends the walk.
    */
   keys(): Uint8Array[] {
-    if (!this.#open) throw new StoreError("EINVAL", "the locked hash map is closed");
-    const c = this.#client;
+    this.checkOpen();
+    const c = this.client;
     const keys: Uint8Array[] = [];
     let r = c.getNextKey(this.fd, true);
     for (; r === 0; r = c.getNextKey(this.fd, false)) {
@@ -278,12 +235,5 @@ export class KernelLockedHash {
     }
     if (r !== -2) throw kernelError(-r, "BPF_MAP_GET_NEXT_KEY of a locked hash map");
     return keys;
-  }
-
-  /** Closes the map's fd; the kernel frees the map once nothing else holds it. */
-  close(): void {
-    if (!this.#open) return;
-    this.#open = false;
-    closeFd(this.#client.ffi, this.fd);
   }
 }
