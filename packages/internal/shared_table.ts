@@ -24,6 +24,12 @@
  * {@linkcode SharedTable.recover} releases what a dead agent held and repairs its half-done write
  * from the intent it logged in its agent slot.
  *
+ * Memory order: every publishing store and every validating load is an `Atomics` access
+ * (sequentially consistent); the value copies and key compares between a reader's two loads of a
+ * version or generation are plain. The compilers keep plain accesses between atomic ones, and
+ * x86-64 keeps loads in order, which is what these machines are; on hardware that may reorder
+ * loads (ARM64) such a plain copy is not fenced.
+ *
  * @module
  */
 
@@ -792,7 +798,9 @@ export class SharedTable extends StoreBase implements Store {
     const h = this.#h;
     let el = this.#pop(this.#slot);
     if (el >= 0) return el;
-    if (Atomics.load(h, H_BUMP) < this.#cap) {
+    const bump = Atomics.load(h, H_BUMP);
+    if (bump < 0) corrupt(`element count ${bump}`);
+    if (bump < this.#cap) {
       const n = Atomics.add(h, H_BUMP, 1);
       h[this.#slot + A_ELEM] = n < this.#cap ? n : -1;
       if (n < this.#cap) {
@@ -832,6 +840,7 @@ export class SharedTable extends StoreBase implements Store {
     // Logged before the pop commits (no call between): a death here leaves it listed, not lost.
     h[this.#slot + A_ELEM] = el;
     const taken = Atomics.compareExchange(h, slot + A_FREE, el, next) === el;
+    if (!taken) h[this.#slot + A_ELEM] = -1; // still listed: not this agent's to reclaim
     this.#release(h, slot + A_FREE_LOCK);
     return taken ? el : this.#pop(slot);
   }
@@ -864,10 +873,19 @@ export class SharedTable extends StoreBase implements Store {
     if (Atomics.load(e, lock) === 0) this.#adopt(el);
   }
 
-  /** Frees an orphaned element whose value lock is released (once, whoever comes first). */
+  /**
+   * Frees an orphaned element whose value lock is released (once, whoever comes first) - under
+   * that lock: an orphan seen after a release may be a later life's, orphaned again while
+   * another update holds the lock, which then adopts it when it releases.
+   */
   #adopt(el: number): void {
-    const at = el * this.#stride + E_NEXT;
-    if (Atomics.compareExchange(this.#e, at, ORPHAN, FREE_END) === ORPHAN) this.#push(el);
+    const e = this.#e;
+    const lock = this.#vr(el) + V_LOCK;
+    if (Atomics.compareExchange(e, lock, 0, this.#me) !== 0) return;
+    const taken =
+      Atomics.compareExchange(e, el * this.#stride + E_NEXT, ORPHAN, FREE_END) === ORPHAN;
+    Atomics.compareExchange(e, lock, this.#me, 0);
+    if (taken) this.#push(el);
   }
 
   /**
@@ -972,11 +990,14 @@ export class SharedTable extends StoreBase implements Store {
       let w = this.#word(t, hash);
       this.#acquire(b, w + 1, "bucket lock");
       try {
+        // The future table before the table is checked: a resize ends with TBL = f, then
+        // FUTURE = -1, so a FUTURE read after the check could already be the ended resize's -1
+        // (next to a bucket it moved) or the next resize's (in this table's region).
+        const f0 = Atomics.load(h, H_FUTURE);
         if (t === Atomics.load(h, H_TBL)) {
           const moved = Atomics.load(b, w) === MOVED;
           // A resize ending stores the table, then clears the future table: for that moment
           // they are one table, the one to insert into.
-          const f0 = Atomics.load(h, H_FUTURE);
           const f = f0 === t ? -1 : f0;
           if (f !== -1 && (f & 1) === (t & 1)) corrupt("the future table is the table");
           if (moved && f === -1) corrupt("a bucket is marked moved with no resize running");
@@ -1068,14 +1089,17 @@ export class SharedTable extends StoreBase implements Store {
   #insert(w: number, hash: number, value: Uint8Array): void {
     const h = this.#h;
     const slot = this.#slot;
+    // The count's windows err high: a death between a count change and its log leaves the
+    // count one too high, never one too low.
     h[slot + A_ELEM] = -1;
-    h[slot + A_COUNTED] = 1;
+    h[slot + A_COUNTED] = 0;
     h[slot + A_OP] = OP_INSERT;
     if (Atomics.add(h, H_COUNT, 1) >= this.#max) {
       Atomics.sub(h, H_COUNT, 1);
       h[slot + A_OP] = 0;
       throw new StoreError("E2BIG", `the map holds maxEntries ${this.#max} entries`);
     }
+    h[slot + A_COUNTED] = 1;
     let el: number;
     try {
       el = this.#alloc();
@@ -1129,8 +1153,10 @@ export class SharedTable extends StoreBase implements Store {
     h[slot + A_OP] = OP_DELETE;
     this.#unlink(w, el, prev);
     SHARED_HOOKS.step?.("delete:unlinked");
-    Atomics.sub(h, H_COUNT, 1);
     h[slot + A_COUNTED] = 0;
+    Atomics.sub(h, H_COUNT, 1);
+    // The intent ends right after the free's push commits (no call or loop between, so no
+    // termination lands there): a death inside the free leaves it for recover() to finish.
     this.#free(el);
     h[slot + A_OP] = 0;
   }
@@ -1206,7 +1232,9 @@ export class SharedTable extends StoreBase implements Store {
     // t === f: the resize's agent died after storing the table, before clearing the future
     // table: only the last steps are left.
     const size = t === f ? 0 : 1 << (t >>> 1 & 31);
-    for (let i = Atomics.load(h, H_PROGRESS); i < size; i++) {
+    const from = Atomics.load(h, H_PROGRESS);
+    if (from < 0 || from > size && size > 0) corrupt(`resize progress ${from}`);
+    for (let i = from; i < size; i++) {
       this.#moveBucket(t, f, i);
       Atomics.store(h, H_PROGRESS, i + 1);
     }
@@ -1245,10 +1273,12 @@ export class SharedTable extends StoreBase implements Store {
           el = next;
         }
         const nw = this.#word(f, e[el * stride + E_HASH]!);
+        // Logged once the future bucket is locked: an EBUSY there leaves no step logged (a stale
+        // log would be "repaired" by recover() long after, cutting a live chain).
+        this.#acquire(b, nw + 1, "bucket lock");
         h[slot + A_MOVE_PREV] = prev;
         h[slot + A_MOVE_BUCKET] = i;
         h[slot + A_MOVE_ELEM] = el;
-        this.#acquire(b, nw + 1, "bucket lock");
         Atomics.store(e, el * stride + E_NEXT, Atomics.load(b, nw));
         Atomics.store(b, nw, el);
         this.#release(b, nw + 1);
@@ -1591,12 +1621,11 @@ export class SharedTable extends StoreBase implements Store {
       Atomics.store(h, dslot + A_STATE, dead);
       throw err;
     }
-    for (const [arr, idx] of stolen) {
-      this.#release(arr, idx);
-      if (arr === e) {
-        const el = (idx - V_LOCK - this.#vrec) / this.#vstride;
-        if (Atomics.load(e, el * this.#stride + E_NEXT) === ORPHAN) this.#adopt(el);
-      }
+    for (const [arr, idx] of stolen) this.#release(arr, idx);
+    // Every orphan whose value lock is free now is freed: those whose lock the dead agent held,
+    // and one it orphaned itself but died before freeing (a free lock, no intent left).
+    for (let el = 0; el < this.#cap; el++) {
+      if (Atomics.load(e, el * this.#stride + E_NEXT) === ORPHAN) this.#adopt(el);
     }
     if (resizing) this.#release(h, H_RESIZER);
     h[dslot + A_OP] = 0;
@@ -1620,6 +1649,9 @@ export class SharedTable extends StoreBase implements Store {
     const i = h[dslot + A_MOVE_BUCKET]!;
     const prev = h[dslot + A_MOVE_PREV]!;
     const region = t & 1;
+    if (!(i >= 0 && i < 1 << (t >>> 1 & 31)) || !(prev >= -1 && prev < this.#cap)) {
+      corrupt(`agent slot's move step (bucket ${i}, predecessor ${prev})`);
+    }
     const hash = e[el * this.#stride + E_HASH]!;
     const end = nulls(i, region);
     if (this.#onChain(this.#word(f, hash), el)) {
@@ -1676,16 +1708,14 @@ export class SharedTable extends StoreBase implements Store {
     const el = h[dslot + A_ELEM]!;
     const valid = (x: number) => x >= 0 && x < this.#cap;
     const reclaim = (x: number) => {
-      if (
-        valid(x) && this.#linkedAt(x) < 0 && !this.#isFree(x) &&
-        Atomics.load(this.#e, x * this.#stride + E_NEXT) !== ORPHAN
-      ) {
-        this.#free(x);
-      }
+      if (!valid(x) || this.#linkedAt(x) >= 0 || this.#isFree(x)) return;
+      // An orphan whose lock is free: the dead agent stopped before its own adopt check.
+      if (Atomics.load(this.#e, x * this.#stride + E_NEXT) === ORPHAN) this.#adopt(x);
+      else this.#free(x);
     };
     if (op === OP_INSERT) {
       if (!(valid(el) && this.#linkedAt(el) >= 0)) {
-        Atomics.sub(h, H_COUNT, 1);
+        if (h[dslot + A_COUNTED] === 1) Atomics.sub(h, H_COUNT, 1);
         reclaim(el);
       }
     } else if (op === OP_DELETE) {

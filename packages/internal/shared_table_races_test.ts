@@ -112,7 +112,8 @@ describe("SharedTable races (review of #15)", () => {
   for (const walk of [false, true]) {
     it(`#1 htab: ${walk ? "a walk" : "a plain lookup"} never misses a key updated meanwhile`, () => {
       // One bucket: the chain is P -> K (inserts link at the head). The reader stands on P (its
-      // first atomic load) when K is updated; it must then meet K's old or new element.
+      // first atomic load) when K is updated: the update writes K's other value copy and moves
+      // its version, K's element stays linked, so the reader meets K and its new value.
       const [r, w] = agents("htab", 2, { firstBuckets: 1, maxBuckets: 1 });
       const K = u32Key(1);
       r.set(K, filled(8, 1));
@@ -363,24 +364,19 @@ describe("SharedTable races (review of #15)", () => {
     });
   }
 
-  it("#7 htab: a plain read during an F_LOCK update sees a whole value (or waits)", () => {
+  it("#7 htab: a plain read during an F_LOCK update sees a whole value, without waiting", () => {
     const [a, b] = agents("htab", 2, { valueSize: 16 });
     const K = u32Key(1);
     a.set(K, filled(16, 0xaa));
     const out = new Uint8Array(16);
     let reads = 0;
     SHARED_HOOKS.step = (where) => {
-      if (where !== "update:copying" && where !== "update:linked") return;
+      if (where !== "update:copying") return;
       reads++;
-      // Mid-update (the writer stopped here): a whole old or new value, or EBUSY naming the
-      // writer once it stays stopped past lockTimeoutMs - never half of each.
-      try {
-        assert.ok(b.getInto(K, out));
-      } catch (err) {
-        assert.ok(isStoreError(err, "EBUSY"), String(err));
-        return;
-      }
-      assert.ok(out.every((x) => x === out[0]) && (out[0] === 0xaa || out[0] === 0xbb), `${out}`);
+      // Mid-update (the writer stopped halfway through the other copy, its value lock held):
+      // the whole old value, never half of each, and no wait for the lock.
+      assert.ok(b.getInto(K, out));
+      assert.deepEqual(out, filled(16, 0xaa));
     };
     a.set(K, filled(16, 0xbb), F_LOCK);
     SHARED_HOOKS.step = undefined;
@@ -500,5 +496,357 @@ describe("SharedTable races (review of #15)", () => {
     assert.throws(() => lazy.next(), isCode("EBADF"));
     assert.equal(other.size, 1);
     other.close();
+  });
+});
+
+// ---- The second review (D1-D6): its repros made tests, by the same means.
+
+/** The hash a map made by init() stores for u32 key `k` (its low bits pick the bucket). */
+const hashes = new Map<number, number>();
+function hashOf(k: number): number {
+  let hash = hashes.get(k);
+  if (hash === undefined) {
+    // A map with init()'s hash key, holding only `k`: its element 0.
+    const [m] = agents("htab", 1, { maxEntries: 1, firstBuckets: 1, maxBuckets: 1 });
+    m.set(u32Key(k), filled(8, 0));
+    hash = new Int32Array(m.share().elements)[L.E_HASH]!;
+    m.close();
+    hashes.set(k, hash);
+  }
+  return hash;
+}
+
+/** Runs `f` with `during` run once, at the first Atomics.load of word `i` of `buffer`. */
+function atLoad<T>(
+  buffer: ArrayBufferLike,
+  i: number,
+  during: () => void,
+  f: () => T,
+): [T, boolean] {
+  let armed = true;
+  ATOMICS.load = (arr, j) => {
+    if (armed && arr.buffer === buffer && j === i) {
+      armed = false;
+      during();
+    }
+    return REAL.load(arr, j);
+  };
+  try {
+    return [f(), !armed];
+  } finally {
+    ATOMICS.load = REAL.load;
+  }
+}
+
+/** The words of a map most tests here read or write directly. */
+function words(t: SharedTable): {
+  h: Int32Array;
+  e: Int32Array;
+  bk: Int32Array;
+  ks: number;
+  /** Element `el`'s value record. */
+  vr: (el: number) => number;
+  /** Agent `of`'s slot in the header. */
+  slot: (of: SharedTable) => number;
+} {
+  const { header, elements, buckets } = t.share();
+  const h = new Int32Array(header);
+  const ks = L.keyStrideOf(h[L.H_KEY_SIZE]!);
+  const vs = L.valueStrideOf(h[L.H_VALUE_SIZE]!);
+  return {
+    h,
+    e: new Int32Array(elements),
+    bk: new Int32Array(buckets),
+    ks,
+    vr: (el) => h[L.H_CAPACITY]! * ks + el * vs,
+    slot: (of) => L.H_AGENTS + of.agent * L.AGENT_WORDS,
+  };
+}
+
+/** The element holding u32 key `k` (a linear scan of the key records in use). */
+function elementOf(t: SharedTable, k: number): number {
+  const { h, e, ks } = words(t);
+  for (let el = 0; el < h[L.H_BUMP]!; el++) if (e[el * ks + L.E_KEY] === k) return el;
+  throw new Error(`key ${k} not found`);
+}
+
+/**
+ * On an rhash map of 4 buckets: inserts keys outside bucket 3 (from `from`, by agent `by`) until
+ * one starts a grow to 8 that stops before bucket 3, whose lock is `holder`'s (a Worker mid-write
+ * there; the EBUSY leaves the grow for a later write). Returns the keys inserted.
+ */
+function stallGrow(by: SharedTable, holder: SharedTable, from: number): number[] {
+  const { h, bk } = words(by);
+  const keys = [];
+  bk[2 * 3 + 1] = lockIdOf(holder, by.share().buckets);
+  for (let k = from; h[L.H_FUTURE] === -1; k++) {
+    if ((hashOf(k) & 3) === 3) continue;
+    by.set(u32Key(k), filled(8, k));
+    keys.push(k);
+  }
+  bk[2 * 3 + 1] = 0;
+  return keys;
+}
+
+describe("SharedTable races (second review of #15)", () => {
+  it("D1 rhash: a write across the end of a resize is not taken for corrupt memory", () => {
+    const [a, b, z] = agents("rhash", 3, { maxBuckets: 64, lockTimeoutMs: 5 });
+    const { h } = words(a);
+    for (const k of [1, 2, 3]) a.set(u32Key(k), filled(8, k));
+    const keys = [1, 2, 3, ...stallGrow(a, z, 10)];
+    const progress = h[L.H_PROGRESS]!;
+    assert.ok(progress > 0 && progress <= 3, "buckets before 3 moved");
+    // K in a moved bucket; K2 elsewhere: A's insert of K2 ends the grow.
+    const K = keys.find((k) => (hashOf(k) & 3) < progress)!;
+    let K2 = 1000;
+    while ((hashOf(K2) & 3) === (hashOf(K) & 3) || (hashOf(K2) & 3) === 3) K2++;
+    // B's delete of K: at its first read of the future table (locking K's bucket), A ends the
+    // grow (TBL = the new table, then FUTURE = -1) - B stands next to a bucket marked moved.
+    const [deleted, ran] = atLoad(a.share().header, L.H_FUTURE, () => {
+      a.set(u32Key(K2), filled(8, 9));
+    }, () => b.delete(u32Key(K)));
+    assert.ok(ran);
+    assert.equal(a.bucketCount, 8, "the grow ended during the delete");
+    assert.ok(deleted);
+    assert.equal(a.has(u32Key(K)), false);
+    for (const k of [...keys, K2]) if (k !== K) assert.ok(a.has(u32Key(k)), `key ${k}`);
+    assert.equal(a.size, keys.length);
+    a.checkValid();
+  });
+
+  it("D2 rhash: a resize step that stopped at EBUSY leaves no step for recover() to repair", () => {
+    const [a, b, z] = agents("rhash", 3, { maxBuckets: 64, lockTimeoutMs: 5 });
+    const { h, bk, slot } = words(a);
+    const rw = 2 * 64; // a region's words
+    // EL and Y: bucket 3 of 4, bucket 3 of 8, and one bucket of 16; A links EL, then Y (Y -> EL).
+    const [EL, Y] = [...Array(200).keys()].filter((k) => (hashOf(k) & 7) === 3)
+      .filter((k, _, all) => (hashOf(k) & 15) === (hashOf(all[0]!) & 15)) as [number, number];
+    assert.ok(Y !== undefined);
+    const keys = [EL, Y];
+    for (const k of keys) a.set(u32Key(k), filled(8, k));
+    for (let k = 1000; keys.length < 3; k++) {
+      if ((hashOf(k) & 3) !== 3) keys.push(k), a.set(u32Key(k), filled(8, k));
+    }
+    keys.push(...stallGrow(b, z, 2000));
+    // A's next insert resumes the grow at bucket 3: the step for EL (the chain's tail) stops at
+    // EL's future bucket, which Z holds (EBUSY; the grow is left for a later write).
+    const nw = (h[L.H_FUTURE]! & 1) * rw + 2 * (hashOf(EL) & 7);
+    bk[nw + 1] = lockIdOf(z, a.share().buckets);
+    let k = 3000;
+    while ((hashOf(k) & 3) === 3) k++;
+    a.set(u32Key(k), filled(8, k));
+    keys.push(k);
+    bk[nw + 1] = 0;
+    assert.equal(a.bucketCount, 4, "the grow is left unfinished");
+    // B's inserts end that grow (A logs nothing more), then start a grow to 16 that stops before
+    // bucket 7 (held): EL and Y are in its future table again, Y -> EL.
+    for (k = 4000; h[L.H_FUTURE] !== -1; k++) {
+      if ((hashOf(k) & 7) !== 7 && (hashOf(k) & 7) !== 3) {
+        keys.push(k), b.set(u32Key(k), filled(8, k));
+      }
+    }
+    const held = (h[L.H_TBL]! & 1) * rw + 2 * 7 + 1;
+    bk[held] = lockIdOf(z, a.share().buckets);
+    for (k = 5000; h[L.H_FUTURE] === -1; k++) {
+      if ((hashOf(k) & 7) !== 7) keys.push(k), b.set(u32Key(k), filled(8, k));
+    }
+    bk[held] = 0;
+    // A resumes this grow and dies (waiting for bucket 7): it is the resizer; B recovers it.
+    h[L.H_RESIZER] = h[slot(a) + L.A_STATE]!;
+    b.recover(a.agent);
+    for (const k of keys) assert.ok(b.has(u32Key(k)), `key ${k} lost`);
+    assert.equal(b.size, keys.length);
+    b.checkValid();
+    z.close();
+  });
+
+  it("D3 htab: an orphan is not adopted while another update holds its lock", () => {
+    // A's update of K1 in element X stalls; meanwhile X is freed (D1 orphans it, A releases, D1
+    // adopts it), reused for K3, and orphaned again by D2 while B's update of K3 holds X's lock.
+    // A's release then sees X orphaned: it must not free X under B, whose copy would land in
+    // the next key's value.
+    const [a, d, b] = agents("htab", 3);
+    const { e, ks, vr } = words(a);
+    a.set(u32Key(1), filled(8, 1));
+    const X = elementOf(a, 1);
+    const lock = vr(X) + L.V_LOCK;
+    const bid = lockIdOf(b, a.share().buckets);
+    let ran = false;
+    SHARED_HOOKS.step = (where) => {
+      if (where !== "update:copying" || ran) return;
+      ran = true;
+      // D1's delete of K1 waits for A, times out and orphans X; A releases right then (played
+      // here: A is stalled below us), and D1 frees X.
+      let armed = true;
+      ATOMICS.load = (arr, i) => {
+        if (armed && arr.buffer === e.buffer && i === lock && e[X * ks + L.E_NEXT] === L.ORPHAN) {
+          armed = false;
+          Atomics.store(e, lock, 0);
+        }
+        return REAL.load(arr, i);
+      };
+      try {
+        assert.ok(d.delete(u32Key(1)));
+      } finally {
+        ATOMICS.load = REAL.load;
+      }
+      assert.ok(!armed);
+      d.set(u32Key(3), filled(8, 3));
+      assert.equal(elementOf(a, 3), X, "K3 reuses X");
+      Atomics.store(e, lock, bid); // B's update of K3: X's lock taken, generation checked, stalled
+      assert.ok(d.delete(u32Key(3))); // D2: waits for B, times out, orphans X
+      assert.equal(e[X * ks + L.E_NEXT], L.ORPHAN);
+    };
+    a.set(u32Key(1), filled(8, 2)); // A's update ends: its release comes last
+    SHARED_HOOKS.step = undefined;
+    assert.ok(ran);
+    assert.equal(e[lock], bid, "B still holds X's lock");
+    a.set(u32Key(4), filled(8, 4));
+    // B's update goes on as #update does: the other copy, then the version; B dies then.
+    const at = vr(X) + L.V_SEQ;
+    const v = e[at]!;
+    new Uint8Array(e.buffer).set(filled(8, 33), (vr(X) + L.V_VALUE + ((v + 1) & 1) * 2) * 4);
+    Atomics.store(e, at, v + 1);
+    a.recover(b.agent);
+    assert.deepEqual(a.get(u32Key(4)), filled(8, 4), "K4's value is not B's value for K3");
+    assert.equal(a.size, 1);
+    a.checkValid();
+  });
+
+  it("D4 htab: an orphan left by a deleter that died before its adopt check is freed by recover()", () => {
+    // C's update of K stalls past B's lock wait; B's delete of K goes on to orphan K's element X,
+    // C releases in between (X not orphaned yet: C does not adopt it), and B dies right after
+    // storing the orphan mark, before it checks the lock itself.
+    const [a, b, c] = agents("htab", 3, { maxEntries: 8 });
+    const { e, ks, vr } = words(a);
+    a.set(u32Key(7), filled(8, 7));
+    const X = elementOf(a, 7);
+    const lock = vr(X) + L.V_LOCK;
+    const cid = lockIdOf(c, a.share().buckets);
+    Atomics.store(e, lock, cid);
+    let phase = 0;
+    ATOMICS.load = (arr, i) => {
+      if (arr.buffer === e.buffer) {
+        if (phase === 0 && i === X * ks + L.E_GEN) {
+          phase = 1; // B's wait timed out: C releases now
+          Atomics.compareExchange(e, lock, cid, 0);
+        } else if (phase === 1 && i === lock && e[X * ks + L.E_NEXT] === L.ORPHAN) {
+          phase = 2;
+          throw new Error("B died");
+        }
+      }
+      return REAL.load(arr, i);
+    };
+    try {
+      assert.throws(() => b.delete(u32Key(7)), /B died/);
+    } finally {
+      ATOMICS.load = REAL.load;
+    }
+    assert.equal(phase, 2);
+    a.recover(b.agent);
+    a.checkValid();
+    assert.equal(a.size, 0);
+    for (let k = 1; k <= 8; k++) a.set(u32Key(k), filled(8, k)); // X among them
+    assert.equal(a.size, 8);
+    a.checkValid();
+    c.close();
+  });
+
+  for (const backend of ["htab", "rhash"] as const) {
+    it(`D5 ${backend}: an insert dead right before its count's add leaves the count right`, () => {
+      const [a, b] = agents(backend, 2);
+      const header = a.share().header;
+      a.set(u32Key(1), filled(8, 1));
+      ATOMICS.add = (arr, i, v) => {
+        if (arr.buffer === header && i === L.H_COUNT) throw new Error("B died");
+        return REAL.add(arr, i, v!);
+      };
+      try {
+        assert.throws(() => b.set(u32Key(2), filled(8, 2)), /B died/);
+      } finally {
+        Atomics.add = REAL.add;
+      }
+      a.recover(b.agent);
+      assert.equal(a.size, 1);
+      assert.equal(a.has(u32Key(2)), false);
+      a.checkValid();
+    });
+
+    it(`D5 ${backend}: a delete dead right after its count's sub leaves the count right`, () => {
+      const [a, b] = agents(backend, 2);
+      const header = a.share().header;
+      a.set(u32Key(1), filled(8, 1));
+      a.set(u32Key(2), filled(8, 2));
+      const sub = Atomics.sub;
+      Atomics.sub = ((arr: Int32Array, i: number, v: number) => {
+        const old = sub(arr, i, v);
+        if (arr.buffer === header && i === L.H_COUNT) throw new Error("B died");
+        return old;
+      }) as typeof Atomics.sub;
+      try {
+        assert.throws(() => b.delete(u32Key(2)), /B died/);
+      } finally {
+        Atomics.sub = sub;
+      }
+      a.recover(b.agent);
+      assert.equal(a.size, 1);
+      assert.equal(a.has(u32Key(2)), false);
+      a.checkValid();
+    });
+  }
+
+  describe("D6 hostile memory: EINVAL, never a RangeError or a write out of place", () => {
+    /** An rhash map with a grow to 8 left unfinished before bucket 3, and a third agent. */
+    function resizing(): [SharedTable, SharedTable] {
+      const [a, b, z] = agents("rhash", 3, { maxBuckets: 64, lockTimeoutMs: 5 });
+      for (const k of [1, 2, 3]) a.set(u32Key(k), filled(8, k));
+      stallGrow(a, z, 10);
+      z.close();
+      return [a, b];
+    }
+
+    it("rhash: a negative resize progress", () => {
+      const [a] = resizing();
+      const { h } = words(a);
+      h[L.H_PROGRESS] = -3;
+      assert.throws(() => bounded(() => a.set(u32Key(99), filled(8, 9))), isCode("EINVAL"));
+    });
+
+    for (const backend of ["htab", "rhash"] as const) {
+      it(`${backend}: a negative count of elements ever taken`, () => {
+        const [a] = agents(backend, 1);
+        words(a).h[L.H_BUMP] = -5;
+        assert.throws(() => bounded(() => a.set(u32Key(1), filled(8, 1))), isCode("EINVAL"));
+      });
+    }
+
+    for (
+      const [what, word, bad] of [
+        ["predecessor past the key records", L.A_MOVE_PREV, "capacity"],
+        ["predecessor below -1", L.A_MOVE_PREV, -2],
+        ["bucket past the table", L.A_MOVE_BUCKET, 1 << 20],
+        ["negative bucket", L.A_MOVE_BUCKET, -1],
+      ] as const
+    ) {
+      it(`rhash: a dead resizer's move step with a ${what}`, () => {
+        const [a, b] = resizing();
+        const { h, e, vr, slot } = words(a);
+        // B resizes (it holds RESIZER) and logged a step of element 0 from bucket 0.
+        h[L.H_RESIZER] = h[slot(b) + L.A_STATE]!;
+        h[slot(b) + L.A_MOVE_ELEM] = 0;
+        h[slot(b) + L.A_MOVE_BUCKET] = 0;
+        h[slot(b) + L.A_MOVE_PREV] = -1;
+        h[slot(b) + word] = bad === "capacity" ? h[L.H_CAPACITY]! : bad;
+        const before = e.slice();
+        assert.throws(() => bounded(() => a.recover(b.agent)), isCode("EINVAL"));
+        assert.deepEqual(e, before, "no element word written");
+        assert.equal(e[vr(0) + L.V_LOCK], 0);
+        // Its log mended, B is recovered, and the grow finishes.
+        h[slot(b) + L.A_MOVE_ELEM] = -1;
+        a.recover(b.agent);
+        for (const k of [1, 2, 3]) assert.deepEqual(a.get(u32Key(k)), filled(8, k));
+        a.checkValid();
+      });
+    }
   });
 });
