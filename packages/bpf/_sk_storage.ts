@@ -9,15 +9,10 @@
 
 import { closeFd, loadFfi } from "./_ffi.ts";
 import { BpfClient, F_NO_PREALLOC, MAP_TYPE_SK_STORAGE } from "./_client.ts";
+import { btfBlob, btfInfo, btfNameOffsets, KIND_ARRAY, KIND_INT, KIND_STRUCT } from "./_btf.ts";
 import { kernelError } from "./_errno.ts";
 import { KernelElements } from "./_kernel_elements.ts";
 
-// BTF kinds (include/uapi/linux/btf.h) and the header's magic and version.
-const KIND_INT = 1;
-const KIND_ARRAY = 3;
-const KIND_STRUCT = 4;
-const BTF_MAGIC = 0xeb9f;
-const HEADER_LEN = 24;
 // The type ids of the blob below (id 0 is void).
 /** The BTF type id of the key: `int`, what SK_STORAGE requires (a 4-byte, 32-bit int). */
 export const BTF_KEY_TYPE_ID = 1;
@@ -33,57 +28,35 @@ export const BTF_VALUE_TYPE_ID = 4;
  */
 export function skStorageBtf(valueSize: number): Uint8Array {
   const strings = ["", "int", "unsigned char", "value", "data"];
-  const offsets: number[] = [];
-  let strLen = 0;
-  for (const s of strings) {
-    offsets.push(strLen);
-    strLen += s.length + 1;
-  }
+  const offsets = btfNameOffsets(strings);
   const [, intName, charName, valueName, dataName] = offsets as [number, ...number[]];
-  const info = (kind: number, vlen: number): number => ((kind << 24) | vlen) >>> 0;
   const types = [
     // int: name, info, size 4; encoding SIGNED (1 << 24), offset 0, 32 bits.
     intName!,
-    info(KIND_INT, 0),
+    btfInfo(KIND_INT, 0),
     4,
     (1 << 24) | 32,
     // unsigned char: size 1, no encoding, 8 bits.
     charName!,
-    info(KIND_INT, 0),
+    btfInfo(KIND_INT, 0),
     1,
     8,
     // unsigned char[valueSize]: anonymous; element type 2, index type 1, nelems.
     0,
-    info(KIND_ARRAY, 0),
+    btfInfo(KIND_ARRAY, 0),
     0,
     2,
     1,
     valueSize,
     // struct value (size valueSize) with one member: data, type 3, bit offset 0.
     valueName!,
-    info(KIND_STRUCT, 1),
+    btfInfo(KIND_STRUCT, 1),
     valueSize,
     dataName!,
     3,
     0,
   ];
-  const typeLen = types.length * 4;
-  const blob = new Uint8Array(HEADER_LEN + typeLen + strLen);
-  const view = new DataView(blob.buffer);
-  view.setUint16(0, BTF_MAGIC, true);
-  view.setUint8(2, 1); // version
-  view.setUint32(4, HEADER_LEN, true);
-  view.setUint32(8, 0, true); // type_off, from the end of the header
-  view.setUint32(12, typeLen, true);
-  view.setUint32(16, typeLen, true); // str_off
-  view.setUint32(20, strLen, true);
-  types.forEach((word, i) => view.setUint32(HEADER_LEN + 4 * i, word, true));
-  let at = HEADER_LEN + typeLen;
-  for (const s of strings) {
-    for (let i = 0; i < s.length; i++) blob[at + i] = s.charCodeAt(i);
-    at += s.length + 1;
-  }
-  return blob;
+  return btfBlob(types, strings);
 }
 
 /**

@@ -11,16 +11,9 @@
 import { StoreError } from "@kvkit/store";
 import { closeFd, loadFfi } from "./_ffi.ts";
 import { BpfClient, F_NO_PREALLOC, MapTypeId } from "./_client.ts";
+import { btfBlob, btfInfo, btfNameOffsets, KIND_ARRAY, KIND_INT, KIND_STRUCT } from "./_btf.ts";
 import { kernelError } from "./_errno.ts";
 import { KernelElements } from "./_kernel_elements.ts";
-
-// BTF kinds (include/uapi/linux/btf.h) and the header's magic and version.
-const KIND_INT = 1;
-const KIND_ARRAY = 3;
-const KIND_STRUCT = 4;
-const BTF_MAGIC = 0xeb9f;
-const BTF_VERSION = 1;
-const HEADER_LEN = 24;
 
 /** Bytes of `struct bpf_spin_lock` (one `__u32`), at offset 0 of the value. */
 export const SPIN_LOCK_SIZE = 4;
@@ -61,32 +54,26 @@ export function lockedHashBtf(keySize: number, valueSize: number, spinLock = tru
     spinLock ? "l" : "head",
     "data",
   ];
-  const offsets: number[] = [];
-  let strLen = 0;
-  for (const s of strings) {
-    offsets.push(strLen);
-    strLen += s.length + 1;
-  }
+  const offsets = btfNameOffsets(strings);
   const [, uintName, ucharName, lockName, valName, valueName, headName, dataName] = offsets as [
     number,
     ...number[],
   ];
-  const info = (kind: number, vlen: number): number => ((kind << 24) | vlen) >>> 0;
   const words = (valueSize - SPIN_LOCK_SIZE) / 4;
   const types = [
     // [1] unsigned int: size 4, no encoding, offset 0, 32 bits.
     uintName!,
-    info(KIND_INT, 0),
+    btfInfo(KIND_INT, 0),
     4,
     32,
     // [2] unsigned char: size 1, 8 bits.
     ucharName!,
-    info(KIND_INT, 0),
+    btfInfo(KIND_INT, 0),
     1,
     8,
     // [3] unsigned char[keySize]: element type 2, index type 1.
     0,
-    info(KIND_ARRAY, 0),
+    btfInfo(KIND_ARRAY, 0),
     0,
     2,
     1,
@@ -94,14 +81,14 @@ export function lockedHashBtf(keySize: number, valueSize: number, spinLock = tru
     // [4] struct bpf_spin_lock (size 4) { val: type 1, bit offset 0 }: the kernel knows the
     // lock by this name and size.
     lockName!,
-    info(KIND_STRUCT, 1),
+    btfInfo(KIND_STRUCT, 1),
     SPIN_LOCK_SIZE,
     valName!,
     1,
     0,
     // [5] unsigned int[words].
     0,
-    info(KIND_ARRAY, 0),
+    btfInfo(KIND_ARRAY, 0),
     0,
     1,
     1,
@@ -109,7 +96,7 @@ export function lockedHashBtf(keySize: number, valueSize: number, spinLock = tru
     // [6] struct value (size valueSize) { l (type 4) or head (type 1) at bit 0; data (type 5)
     // at bit 32 }.
     valueName!,
-    info(KIND_STRUCT, 2),
+    btfInfo(KIND_STRUCT, 2),
     valueSize,
     headName!,
     spinLock ? 4 : 1,
@@ -118,23 +105,7 @@ export function lockedHashBtf(keySize: number, valueSize: number, spinLock = tru
     5,
     SPIN_LOCK_SIZE * 8,
   ];
-  const typeLen = types.length * 4;
-  const blob = new Uint8Array(HEADER_LEN + typeLen + strLen);
-  const view = new DataView(blob.buffer);
-  view.setUint16(0, BTF_MAGIC, true);
-  view.setUint8(2, BTF_VERSION);
-  view.setUint32(4, HEADER_LEN, true);
-  view.setUint32(8, 0, true); // type_off, from the end of the header
-  view.setUint32(12, typeLen, true);
-  view.setUint32(16, typeLen, true); // str_off
-  view.setUint32(20, strLen, true);
-  types.forEach((word, i) => view.setUint32(HEADER_LEN + 4 * i, word, true));
-  let at = HEADER_LEN + typeLen;
-  for (const s of strings) {
-    for (let i = 0; i < s.length; i++) blob[at + i] = s.charCodeAt(i);
-    at += s.length + 1;
-  }
-  return blob;
+  return btfBlob(types, strings);
 }
 
 /** Options of a {@linkcode KernelLockedHash}. */

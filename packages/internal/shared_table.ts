@@ -1665,14 +1665,19 @@ export class SharedTable extends StoreBase implements Store {
     return 1;
   }
 
-  #onChain(w: number, target: number): boolean {
+  /** Whether `target` is on the links from `first` (a chain or a free list; bounded). */
+  #reaches(first: number, target: number): boolean {
     const e = this.#e;
-    let el = Atomics.load(this.#b, w);
+    let el = first;
     for (let steps = 0; el >= 0 && el < this.#cap && steps <= this.#cap; steps++) {
       if (el === target) return true;
       el = Atomics.load(e, el * this.#stride + E_NEXT);
     }
     return false;
+  }
+
+  #onChain(w: number, target: number): boolean {
+    return this.#reaches(Atomics.load(this.#b, w), target);
   }
 
   /** Where element `el` is linked: its bucket word in the table or future table, or -1. */
@@ -1688,13 +1693,9 @@ export class SharedTable extends StoreBase implements Store {
   }
 
   #isFree(el: number): boolean {
-    const h = this.#h;
-    const e = this.#e;
     for (let a = 0; a < MAX_AGENTS; a++) {
-      let x = Atomics.load(h, H_AGENTS + a * AGENT_WORDS + A_FREE);
-      for (let steps = 0; x >= 0 && x < this.#cap && steps <= this.#cap; steps++) {
-        if (x === el) return true;
-        x = Atomics.load(e, x * this.#stride + E_NEXT);
+      if (this.#reaches(Atomics.load(this.#h, H_AGENTS + a * AGENT_WORDS + A_FREE), el)) {
+        return true;
       }
     }
     return false;

@@ -18,14 +18,17 @@
  * @module
  */
 
-import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { openStore } from "@kvkit/backends";
 import type { Store } from "@kvkit/store";
 import { calibrate, median, sample } from "./_sampler.ts";
+import { count, runEachRuntime, runtimeName } from "./_runtimes.ts";
 import { IterateRunner, type Runner } from "./workloads.ts";
+
+/** This file, as the other runtimes run it. */
+const SELF = fileURLToPath(import.meta.url);
 
 /** The stores of the table and the options each is opened with (8-byte keys and values). */
 export const CONTRACT_STORES: Readonly<Record<string, Record<string, unknown>>> = {
@@ -75,21 +78,6 @@ export interface ContractOptions {
   readonly sampleMs?: number;
   /** The stores (default: every one of {@linkcode CONTRACT_STORES}). */
   readonly stores?: readonly string[];
-}
-
-/**
- * The name and version of the runtime this runs on.
- *
- * @returns e.g. `deno 2.9.6`.
- */
-export function runtimeName(): string {
-  const g = globalThis as {
-    Deno?: { version?: { deno?: string } };
-    Bun?: { version?: string };
-  };
-  if (g.Deno?.version?.deno !== undefined) return `deno ${g.Deno.version.deno}`;
-  if (g.Bun?.version !== undefined) return `bun ${g.Bun.version}`;
-  return `node ${process.versions.node}`;
 }
 
 // Key i: a scattered u32 (an odd multiplier is a bijection) then i itself, both little-endian.
@@ -315,16 +303,6 @@ export function formatContractTable(results: readonly ContractResult[]): string 
   return lines.join("\n");
 }
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SELF = fileURLToPath(import.meta.url);
-
-/** How to run this file under each runtime (from the repository's toolchain). */
-const RUNTIMES: Readonly<Record<string, readonly string[]>> = {
-  deno: [`${ROOT}node_modules/.bin/deno`, "run", "--allow-read", "--allow-env", SELF],
-  node: ["node", "--import", "tsx", SELF],
-  bun: [`${ROOT}node_modules/.bin/bun`, SELF],
-};
-
 /**
  * Runs this file under each runtime in turn (`--json`) and collects their tables.
  *
@@ -334,37 +312,15 @@ const RUNTIMES: Readonly<Record<string, readonly string[]>> = {
  * @throws {Error} An unknown runtime (before any run), or a run that failed (with its stderr).
  */
 export function runEach(runtimes: readonly string[], args: readonly string[]): ContractResult[] {
-  // Every name is checked before anything runs: a typo must not cost a whole run first.
-  const bad = runtimes.find((name) => !Object.hasOwn(RUNTIMES, name));
-  if (bad !== undefined) {
-    throw new Error(`unknown runtime '${bad}'; known: ${Object.keys(RUNTIMES).join(", ")}`);
-  }
-  return runtimes.map((name) => {
-    const cmd = RUNTIMES[name]!;
-    const r = spawnSync(cmd[0]!, [...cmd.slice(1), ...args, "--json"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      maxBuffer: 1 << 24,
-    });
-    if (r.status !== 0) {
-      throw new Error(`${name} failed (${r.status ?? r.error?.message}): ${r.stderr}`);
-    }
-    return JSON.parse(r.stdout) as ContractResult;
-  });
+  return runEachRuntime<ContractResult>(SELF, runtimes, [
+    ...args,
+    "--json",
+  ]);
 }
 
 const USAGE = `usage: contract_table.ts [--runtimes deno,node,bun] [--json] [--entries N]
                          [--samples N] [--sample-ms N] [--stores rhash,htab,qptrie,map]
 `;
-
-function count(name: string, s: string | undefined, min: number): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < min) {
-    throw new Error(`--${name} ${s} is not an integer >= ${min}`);
-  }
-  return n;
-}
 
 function main(argv: string[]): number {
   const { values: a } = parseArgs({

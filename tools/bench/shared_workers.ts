@@ -33,7 +33,6 @@
  * @module
  */
 
-import { spawnSync } from "node:child_process";
 import { mkdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
@@ -44,7 +43,7 @@ import * as htabModule from "@kvkit/htab";
 import * as rhashModule from "@kvkit/rhash";
 import type { Store } from "@kvkit/store";
 import { median } from "./_sampler.ts";
-import { runtimeName } from "./contract_table.ts";
+import { count, ROOT, runEachRuntime, runtimeName } from "./_runtimes.ts";
 import { type Agent, spawnAgent } from "./_workers_spawn.ts";
 import {
   type AgentKind,
@@ -62,6 +61,9 @@ import {
   valueBytes,
   valueString,
 } from "./_workers_protocol.ts";
+
+/** This file, as the other runtimes run it. */
+const SELF = fileURLToPath(import.meta.url);
 
 export type { AgentKind, BenchOp } from "./_workers_protocol.ts";
 
@@ -759,16 +761,6 @@ export function formatRatios(results: readonly SharedResult[], all = false): str
   return lines.join("\n");
 }
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const SELF = fileURLToPath(import.meta.url);
-
-/** How to run this file under each runtime (from the repository's toolchain). */
-const RUNTIMES: Readonly<Record<string, readonly string[]>> = {
-  deno: [`${ROOT}node_modules/.bin/deno`, "run", "--allow-read", "--allow-env", SELF],
-  node: ["node", "--import", "tsx", SELF],
-  bun: [`${ROOT}node_modules/.bin/bun`, SELF],
-};
-
 /**
  * Runs this file under each runtime in turn (`--json --out -`) and collects their results.
  *
@@ -781,21 +773,13 @@ export function runEachShared(
   runtimes: readonly string[],
   args: readonly string[],
 ): SharedResult[] {
-  const bad = runtimes.find((name) => !Object.hasOwn(RUNTIMES, name));
-  if (bad !== undefined) {
-    throw new Error(`unknown runtime '${bad}'; known: ${Object.keys(RUNTIMES).join(", ")}`);
-  }
-  return runtimes.map((name) => {
-    const cmd = RUNTIMES[name]!;
-    const r = spawnSync(cmd[0]!, [...cmd.slice(1), ...args, "--json", "--out", "-"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      maxBuffer: 1 << 26,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    if (r.status !== 0) throw new Error(`${name} failed (${r.status ?? r.error?.message})`);
-    return JSON.parse(r.stdout) as SharedResult;
-  });
+  // Progress goes to stderr: shown live.
+  return runEachRuntime<SharedResult>(
+    SELF,
+    runtimes,
+    [...args, "--json", "--out", "-"],
+    "inherit",
+  );
 }
 
 const USAGE =
@@ -804,15 +788,6 @@ const USAGE =
                          [--ops lookup,update] [--no-lock] [--warm-ms N]
                          [--json] [--all-ratios] [--out FILE|-]
 `;
-
-function count(name: string, s: string | undefined, min: number): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < min) {
-    throw new Error(`--${name} ${s} is not an integer >= ${min}`);
-  }
-  return n;
-}
 
 function counts(name: string, s: string | undefined, min: number): number[] | undefined {
   return s?.split(",").map((x) => count(name, x.trim(), min)!);
